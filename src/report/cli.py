@@ -1,0 +1,68 @@
+"""The command line: `python -m report build|check [PROJECT]`. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import ReportError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m report",
+        description="Typeset an Arabic PDF briefing from data (YAML/CSV) and Markdown sections.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and detailed logs")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the PDF briefing")
+    build.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+    build.add_argument("-o", "--output", type=Path, help="PDF file to write (default: settings.output)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+    check = commands.add_parser("check", help="validate data and sections without typesetting")
+    check.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING if getattr(args, "quiet", False) else logging.INFO
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("report").setLevel(level)
+    if not args.debug:
+        # WeasyPrint and fontTools report layout details at WARNING; keep the user's output clean.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+    root = Path(args.project).resolve()
+    try:
+        if args.command == "build":
+            from .build import build
+
+            result = build(args.project, args.output)
+            print(f"wrote {result.output} ({result.pages} pages) in {result.seconds:.1f} s")
+        else:
+            from .build import check
+
+            project = check(args.project)
+            print(f"{project.root}: no problems found ({len(project.sections)} sections)")
+    except ReportError as error:
+        if args.debug:
+            raise
+        print(error.display(root), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; the previous PDF is unchanged", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence for a user-facing tool
+        if args.debug:
+            raise
+        print(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+    return 0

@@ -1,0 +1,76 @@
+"""One exception family for everything a user can fix, each with its place in a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a project file: path, and line and column when the source has them."""
+
+    path: Path
+    line: int | None = None
+    column: int | None = None
+
+    def display(self, root: Path | None = None) -> str:
+        path = self.path
+        if root is not None:
+            try:
+                path = self.path.resolve().relative_to(root.resolve())
+            except ValueError:
+                pass
+        text = str(path)
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+class ReportError(Exception):
+    """A problem in the user's project: printed as one line, exit code 2."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def display(self, root: Path | None = None) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location.display(root)}: {self.message}"
+
+
+class ProjectErrors(ReportError):
+    """Several problems found together; the CLI prints each one on its own line."""
+
+    def __init__(self, errors: list[ReportError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) found")
+        self.errors = errors
+
+    def display(self, root: Path | None = None) -> str:
+        return "\n".join(error.display(root) for error in self.errors)
+
+
+class ErrorCollector:
+    """Gather errors from a stage, then raise them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ReportError] = []
+
+    def add(self, message: str, location: Location | None = None) -> None:
+        self.errors.append(ReportError(message, location))
+
+    def extend(self, error: ReportError) -> None:
+        if isinstance(error, ProjectErrors):
+            self.errors.extend(error.errors)
+        else:
+            self.errors.append(error)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ProjectErrors(list(self.errors))

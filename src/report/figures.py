@@ -1,0 +1,223 @@
+"""Compute derived figures and check that stated figures agree with each other."""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+from .errors import ErrorCollector, ReportError
+from .schema import Data, Figure, Settings, suggest
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A figure with its number known: a single value or a series of period -> value."""
+
+    figure: Figure
+    value: float | None = None
+    series: dict[str, float] | None = None
+
+    def point(self, period: object) -> float:
+        """Return the value of one period of a series."""
+        if self.series is None:
+            raise KeyError(f"figure '{self.figure.name}' is not a series")
+        key = str(period)
+        if key not in self.series:
+            have = ", ".join(self.series)
+            raise KeyError(f"figure '{self.figure.name}' has no period {key} (it has {have})")
+        return self.series[key]
+
+    @property
+    def number(self) -> float:
+        """The single value; a series stands for its latest period."""
+        if self.value is not None:
+            return self.value
+        assert self.series
+        return self.series[list(self.series)[-1]]
+
+
+def _growth(old: float, new: float) -> float:
+    if old == 0:
+        raise ZeroDivisionError("growth from zero")
+    return (new - old) / old * 100
+
+
+def _share(part: float, whole: float) -> float:
+    if whole == 0:
+        raise ZeroDivisionError("share of zero")
+    return part / whole * 100
+
+
+FUNCTIONS = {
+    "growth": _growth,
+    "share": _share,
+    "sum": lambda *values: sum(values),
+    "round": round,
+    "max": max,
+    "min": min,
+}
+_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+
+class _Evaluator:
+    """Evaluate `compute` expressions over the figures, in dependency order."""
+
+    def __init__(self, data: Data, errors: ErrorCollector) -> None:
+        self.data = data
+        self.errors = errors
+        self.resolved: dict[str, Resolved | None] = {}
+        self.active: list[str] = []
+
+    def resolve(self, name: str) -> Resolved | None:
+        if name in self.resolved:
+            return self.resolved[name]
+        figure = self.data.figures[name]
+        if name in self.active:
+            cycle = " -> ".join([*self.active[self.active.index(name) :], name])
+            raise ReportError(f"figure '{name}': computed from itself ({cycle})", figure.location)
+        if figure.compute is None:
+            result = Resolved(figure, figure.value, figure.series)
+        else:
+            self.active.append(name)
+            try:
+                value = self._evaluate(figure)
+            finally:
+                self.active.pop()
+            result = None if value is None else Resolved(figure, value, None)
+        self.resolved[name] = result
+        return result
+
+    def _evaluate(self, figure: Figure) -> float | None:
+        assert figure.compute is not None
+        try:
+            tree = ast.parse(figure.compute, mode="eval")
+        except SyntaxError as error:
+            self.errors.add(
+                f"figure '{figure.name}': cannot read compute expression: {error.msg}", figure.location
+            )
+            return None
+        try:
+            value = self._node(tree.body, figure)
+        except ReportError as error:
+            self.errors.extend(error)
+            return None
+        except (ZeroDivisionError, KeyError) as error:
+            message = error.args[0] if error.args else str(error)
+            self.errors.add(f"figure '{figure.name}': cannot compute: {message}", figure.location)
+            return None
+        if not math.isfinite(value):
+            self.errors.add(f"figure '{figure.name}': the computed value is not finite", figure.location)
+            return None
+        return value
+
+    def _node(self, node: ast.AST, figure: Figure) -> float:
+        fail = lambda message: ReportError(f"figure '{figure.name}': {message}", figure.location)  # noqa: E731
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](self._node(node.left, figure), self._node(node.right, figure))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self._node(node.operand, figure)
+        if isinstance(node, ast.Name):
+            return self._lookup(node.id, figure).number
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            period = node.slice
+            if not isinstance(period, ast.Constant):
+                raise fail("a series index must be a period such as [2021]")
+            return self._lookup(node.value.id, figure).point(period.value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            function = FUNCTIONS.get(node.func.id)
+            if function is None:
+                raise fail(f"unknown function '{node.func.id}'{suggest(node.func.id, FUNCTIONS)}")
+            return function(*(self._node(arg, figure) for arg in node.args))
+        raise fail(f"'{ast.unparse(node)}' is not allowed in a compute expression")
+
+    def _lookup(self, name: str, figure: Figure) -> Resolved:
+        if name not in self.data.figures:
+            raise ReportError(
+                f"figure '{figure.name}': unknown figure '{name}'{suggest(name, self.data.figures)}",
+                figure.location,
+            )
+        resolved = self.resolve(name)
+        if resolved is None:
+            raise ReportError(f"figure '{figure.name}': depends on '{name}', which has errors", figure.location)
+        return resolved
+
+
+def resolve_figures(data: Data, settings: Settings, errors: ErrorCollector) -> dict[str, Resolved]:
+    """Return every figure with its value, and record inconsistencies in `errors`."""
+    evaluator = _Evaluator(data, errors)
+    for name in data.figures:
+        try:
+            evaluator.resolve(name)
+        except ReportError as error:
+            errors.extend(error)
+    values = {name: r for name, r in evaluator.resolved.items() if r is not None}
+    _check_totals(data, values, errors)
+    _check_references(data, settings, errors)
+    return values
+
+
+def _check_totals(data: Data, values: dict[str, Resolved], errors: ErrorCollector) -> None:
+    for name, figure in data.figures.items():
+        for kind, names in (("parts", figure.parts), ("includes", figure.includes)):
+            if not names or name not in values:
+                continue
+            missing = [n for n in names if n not in data.figures]
+            for n in missing:
+                errors.add(f"figure '{name}': unknown figure '{n}' in '{kind}'{suggest(n, data.figures)}", figure.location)
+            if missing or any(n not in values for n in names):
+                continue
+            total = values[name].number
+            added = sum(values[n].number for n in names)
+            listed = " + ".join(names)
+            if kind == "parts" and not math.isclose(total, added, rel_tol=1e-9, abs_tol=1e-9):
+                errors.add(
+                    f"figure '{name}': the stated total {total:g} disagrees with its parts "
+                    f"({listed} = {added:g})",
+                    figure.location,
+                )
+            if kind == "includes" and added > total + 1e-9:
+                errors.add(
+                    f"figure '{name}': the stated total {total:g} is smaller than the figures it "
+                    f"includes ({listed} = {added:g})",
+                    figure.location,
+                )
+
+
+def _check_references(data: Data, settings: Settings, errors: ErrorCollector) -> None:
+    for figure in data.figures.values():
+        if figure.source and figure.source not in data.sources:
+            errors.add(
+                f"figure '{figure.name}': unknown source '{figure.source}'{suggest(figure.source, data.sources)}",
+                figure.location,
+            )
+    for table in data.tables.values():
+        if table.source and table.source not in data.sources:
+            errors.add(
+                f"table '{table.name}': unknown source '{table.source}'{suggest(table.source, data.sources)}",
+                table.location,
+            )
+        for name in table.figures:
+            if name not in data.figures:
+                errors.add(
+                    f"table '{table.name}': unknown figure '{name}'{suggest(name, data.figures)}", table.location
+                )
+    for quote in data.quotes.values():
+        if quote.source and quote.source not in data.sources:
+            errors.add(
+                f"quote '{quote.name}': unknown source '{quote.source}'{suggest(quote.source, data.sources)}",
+                quote.location,
+            )
+    for name in settings.key_figures:
+        if name not in data.figures:
+            errors.add(
+                f"settings: key_figures names unknown figure '{name}'{suggest(name, data.figures)}",
+                settings.location,
+            )

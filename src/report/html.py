@@ -1,0 +1,210 @@
+"""Assemble the briefing's HTML: cover, contents, key figures, sections, sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import ErrorCollector, ReportError
+from .figures import Resolved
+from .formatting import Formatter
+from .narrative import Narrative, RenderedSection, display, template_filters
+from .project import Project
+from .schema import Column, TableSpec
+
+DOCUMENT_TEMPLATE = "briefing.html.j2"
+STYLESHEET_TEMPLATE = "briefing.css.j2"
+PROJECT_STYLESHEET = "style.css"
+
+
+@dataclass
+class TableView:
+    """A table ready to print: numbered, headed, every cell already formatted."""
+
+    number: str
+    caption: str
+    source: str
+    header: list[str]
+    rows: list[list[tuple[str, bool]]]
+
+
+@dataclass
+class KeyFigure:
+    label: str
+    value: str
+    unit: str
+    period: str
+
+
+class DocumentBuilder:
+    """Render the whole briefing to HTML and CSS for one project."""
+
+    def __init__(self, project: Project, values: dict[str, Resolved], formatter: Formatter) -> None:
+        self.project = project
+        self.values = values
+        self.formatter = formatter
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in project.template_dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(template_filters(formatter))
+        self.env.filters["show"] = lambda value: display(value, formatter)
+        self.table_count = 0
+        self.footnotes = 0
+        self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite}
+        self.narrative = Narrative(project.data, values, formatter, self.blocks)
+
+    # -- blocks placed from the narrative ------------------------------------------------
+
+    def quote(self, name: str) -> str:
+        quote = self.project.data.quotes[name]
+        source = self.project.data.sources.get(quote.source or "")
+        return self.env.get_template("quote.html.j2").render(quote=quote, source=source)
+
+    def cite(self, name: str) -> str:
+        self.footnotes += 1
+        source = self.project.data.sources[name]
+        return self.env.get_template("footnote.html.j2").render(source=source).strip()
+
+    def table(self, name: str) -> str:
+        spec = self.project.data.tables[name]
+        self.table_count += 1
+        view = self._table_view(spec, self.formatter.plain(self.table_count))
+        return self.env.get_template("table.html.j2").render(table=view)
+
+    def _table_view(self, spec: TableSpec, number: str) -> TableView:
+        source = self.project.data.sources.get(spec.source or "")
+        source_text = source.title if source else ""
+        if spec.csv is not None:
+            header = [column.label for column in spec.columns]
+            rows = [
+                [self._cell(row[column.key], column) for column in spec.columns] for row in spec.csv.rows
+            ]
+            return TableView(number, spec.caption, source_text, header, rows)
+        figures = [self.values[name] for name in spec.figures]
+        if all(r.series for r in figures):
+            periods: list[str] = []
+            for r in figures:
+                periods.extend(p for p in r.series or {} if p not in periods)
+            header = ["", *(self.formatter.plain(p) for p in periods)]
+            rows = [
+                [(r.figure.label, False)]
+                + [
+                    (self.formatter.number(r.series[p]), True) if r.series and p in r.series else ("—", True)
+                    for p in periods
+                ]
+                for r in figures
+            ]
+        else:
+            header = ["", "العدد", "الوحدة", "الفترة"]
+            rows = [
+                [
+                    (r.figure.label, False),
+                    (self._figure_text(r), True),
+                    (r.figure.unit or "", False),
+                    (self.formatter.convert_digits(r.figure.period or ""), False),
+                ]
+                for r in figures
+            ]
+        return TableView(number, spec.caption, source_text, header, rows)
+
+    def _figure_text(self, resolved: Resolved) -> str:
+        if resolved.figure.unit in ("%", "٪"):
+            return self.formatter.percent(resolved.number)
+        return self.formatter.number(resolved.number)
+
+    def _cell(self, text: str, column: Column) -> tuple[str, bool]:
+        if text == "":
+            return ("—", False)
+        if column.format in ("number", "press", "percent"):
+            try:
+                value = float(text)
+            except ValueError:
+                return (self.formatter.convert_digits(text), True)
+            method = getattr(self.formatter, column.format)
+            return (method(int(value) if value.is_integer() else value), True)
+        if column.format == "date":
+            from datetime import date
+
+            try:
+                return (self.formatter.date(date.fromisoformat(text)), False)
+            except ValueError:
+                return (text, False)
+        if column.format == "plain":
+            return (self.formatter.plain(text), True)
+        return (text, False)
+
+    # -- the document --------------------------------------------------------------------
+
+    def sections(self, errors: ErrorCollector) -> list[RenderedSection]:
+        rendered = []
+        for section in self.project.sections:
+            self.narrative.check(section, errors)
+        errors.raise_if_any()
+        for index, section in enumerate(self.project.sections, start=1):
+            try:
+                rendered.append(self.narrative.render(section, index))
+            except ReportError as error:
+                errors.extend(error)
+        errors.raise_if_any()
+        return rendered
+
+    def key_figures(self) -> list[KeyFigure]:
+        items = []
+        for name in self.project.settings.key_figures:
+            resolved = self.values[name]
+            figure = resolved.figure
+            value = self._figure_text(resolved)
+            if figure.approx:
+                value = f"{figure.approx} {value}"
+            items.append(
+                KeyFigure(figure.label, value, figure.unit or "", self.formatter.convert_digits(figure.period or ""))
+            )
+        return items
+
+    def render(self) -> tuple[str, str]:
+        """Return the document HTML and its stylesheet."""
+        errors = ErrorCollector()
+        sections = self.sections(errors)
+        settings = self.project.settings
+        context: dict[str, Any] = {
+            "settings": settings,
+            "date_text": self.formatter.date(settings.date),
+            "hijri_text": self.formatter.hijri(settings.date) if settings.hijri_date else "",
+            "edition": self.formatter.convert_digits(settings.edition or ""),
+            "sections": sections,
+            "key_figures": self.key_figures(),
+            "sources": list(self.project.data.sources.values()),
+            "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
+            "fmt": self.formatter,
+        }
+        try:
+            html = self.env.get_template(DOCUMENT_TEMPLATE).render(context)
+            css = self.env.get_template(STYLESHEET_TEMPLATE).render(context)
+            own_css = self.project.root / "templates" / PROJECT_STYLESHEET
+            if own_css.is_file():
+                css += "\n" + own_css.read_text(encoding="utf-8")
+        except jinja2.TemplateNotFound as error:
+            raise ReportError(f"template not found: {error.name}") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise ReportError(f"template syntax error: {error.message}", _template_where(error)) from None
+        except jinja2.UndefinedError as error:
+            raise ReportError(f"template error: {error.message}") from None
+        return html, css
+
+
+def _template_where(error: jinja2.TemplateSyntaxError):
+    from pathlib import Path
+
+    from .errors import Location
+
+    return Location(Path(error.filename or error.name or "template"), error.lineno)
+
+
+__all__ = ["DocumentBuilder", "Markup"]

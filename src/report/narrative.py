@@ -1,0 +1,344 @@
+"""Turn narrative sections (Markdown with template expressions) into HTML fragments.
+
+Jinja runs first, over the Markdown source. Every value it inserts is escaped for
+Markdown, so a figure or a fact can never add markup; quotations, tables, charts and
+footnotes come back as placeholders that are swapped for their HTML after Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from .errors import ErrorCollector, Location, ReportError
+from .figures import Resolved
+from .formatting import Formatter
+from .schema import Data, SectionFile, suggest
+
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_BLOCK_PARAGRAPH = re.compile("<p>\ue000(\\d+)\ue001</p>")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+BLOCK_FUNCTIONS = ("quote", "table", "chart", "cite")
+
+
+class Value:
+    """A number as a template sees it: formatted on output, usable in filters and arithmetic."""
+
+    def __init__(self, number: float, figure: FigureRef | None = None, period: str | None = None) -> None:
+        self.number = number
+        self.figure = figure
+        self.period = period
+
+    def __float__(self) -> float:
+        return float(self.number)
+
+    def __repr__(self) -> str:
+        return f"Value({self.number!r})"
+
+
+class FigureRef(Value):
+    """A figure in a template: `{{ x }}`, `{{ x[2021] }}`, `{{ x.unit }}`."""
+
+    def __init__(self, resolved: Resolved) -> None:
+        super().__init__(resolved.number, self, resolved.figure.period)
+        self.resolved = resolved
+        figure = resolved.figure
+        self.name = figure.name
+        self.label = figure.label
+        self.unit = figure.unit or ""
+        self.source = figure.source or ""
+        self.approx = figure.approx or ""
+        self.note = figure.note or ""
+        self.series = resolved.series
+
+    def __getitem__(self, period: Any) -> Value:
+        try:
+            return Value(self.resolved.point(period), self, str(period))
+        except KeyError as error:
+            raise ReportError(str(error.args[0])) from None
+
+    def __iter__(self):
+        raise ReportError(f"figure '{self.name}' cannot be looped over; use '{self.name}.series'")
+
+
+@dataclass
+class Fragments:
+    """HTML pieces that stand for placeholders, and what the document needs to number."""
+
+    html: list[str] = field(default_factory=list)
+
+    def add(self, html: str) -> str:
+        self.html.append(html)
+        return f"\ue000{len(self.html) - 1}\ue001"
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass
+class RenderedSection:
+    path: Path
+    title: str
+    anchor: str
+    html: Markup
+    headings: list[Heading]
+
+
+def markdown_escape(text: str) -> str:
+    """Escape text so Markdown shows it literally, on one line."""
+    text = re.sub(r"\s*\n\s*", " ", text).replace("\ue000", "").replace("\ue001", "")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+class Narrative:
+    """Render the sections of one project, numbering tables and charts across the document."""
+
+    def __init__(
+        self,
+        data: Data,
+        values: dict[str, Resolved],
+        formatter: Formatter,
+        blocks: dict[str, Callable[..., str]],
+    ) -> None:
+        self.data = data
+        self.formatter = formatter
+        self.blocks = blocks
+        self.env = jinja2.Environment(
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=self._finalize,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(template_filters(formatter))
+        self.context: dict[str, Any] = {name: FigureRef(r) for name, r in values.items()}
+        self.context.update({name: _facts(value) for name, value in data.facts.items()})
+        self.context.update({name: _QuoteRef(q) for name, q in data.quotes.items()})
+        self.markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
+        self.markdown.enable("table").disable("image")
+        self._fragments = Fragments()
+
+    # -- template output -------------------------------------------------------------
+
+    def _finalize(self, value: Any) -> str:
+        if isinstance(value, _Placeholder):
+            return value.token
+        return markdown_escape(display(value, self.formatter))
+
+    def _block(self, kind: str) -> Callable[..., _Placeholder]:
+        def place(name: str, *args: Any, **kwargs: Any) -> _Placeholder:
+            return _Placeholder(self._fragments.add(self.blocks[kind](name, *args, **kwargs)))
+
+        return place
+
+    # -- checking --------------------------------------------------------------------
+
+    def check(self, section: SectionFile, errors: ErrorCollector) -> None:
+        """Report unknown names, filters and block references without rendering."""
+        try:
+            tree = self.env.parse(section.text, filename=str(section.path))
+        except jinja2.TemplateSyntaxError as error:
+            errors.add(f"template syntax error: {error.message}", Location(section.path, error.lineno))
+            return
+        lines = section.text.split("\n")
+        known = set(self.context) | set(BLOCK_FUNCTIONS) | {"range", "loop", "true", "false", "none"}
+        assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        for node in tree.find_all(nodes.Name):
+            if node.ctx == "load" and node.name not in known and node.name not in assigned:
+                errors.add(
+                    f"unknown name '{node.name}'{suggest(node.name, known)}",
+                    _where(section.path, lines, node.lineno, node.name),
+                )
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in self.env.filters:
+                errors.add(
+                    f"unknown filter '{node.name}'{suggest(node.name, self.env.filters)}",
+                    _where(section.path, lines, node.lineno, node.name),
+                )
+        registries = {
+            "quote": self.data.quotes,
+            "table": self.data.tables,
+            "cite": self.data.sources,
+            "chart": getattr(self.data, "charts", {}),
+        }
+        for node in tree.find_all(nodes.Call):
+            if not (isinstance(node.node, nodes.Name) and node.node.name in registries):
+                continue
+            kind = node.node.name
+            if not node.args or not isinstance(node.args[0], nodes.Const):
+                continue
+            name = node.args[0].value
+            if name not in registries[kind]:
+                what = "source" if kind == "cite" else kind
+                errors.add(
+                    f"unknown {what} '{name}'{suggest(name, registries[kind])}",
+                    _where(section.path, lines, node.lineno, str(name)),
+                )
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render(self, section: SectionFile, index: int) -> RenderedSection:
+        """Render one section to HTML; errors carry the section's file and line."""
+        self._fragments = Fragments()
+        context = dict(self.context)
+        context.update({kind: self._block(kind) for kind in BLOCK_FUNCTIONS if kind in self.blocks})
+        try:
+            template = self.env.from_string(section.text)
+            source = template.render(context)
+        except jinja2.TemplateSyntaxError as error:
+            raise ReportError(f"template syntax error: {error.message}", Location(section.path, error.lineno)) from None
+        except ReportError as error:
+            raise ReportError(error.message, _template_location(error, section.path)) from None
+        except jinja2.UndefinedError as error:
+            raise ReportError(str(error.message), _template_location(error, section.path)) from None
+        except (TypeError, ValueError, ArithmeticError) as error:
+            raise ReportError(f"cannot evaluate an expression: {error}", _template_location(error, section.path)) from None
+        tokens = self.markdown.parse(source)
+        headings: list[Heading] = []
+        anchor = f"section-{index}"
+        for position, token in enumerate(tokens):
+            if token.type == "heading_open":
+                level = int(token.tag[1])
+                inline = tokens[position + 1]
+                text = _PLACEHOLDER.sub("", "".join(child.content for child in inline.children or []))
+                heading_anchor = anchor if not headings else f"{anchor}-{len(headings)}"
+                token.attrSet("id", heading_anchor)
+                headings.append(Heading(level, text.strip(), heading_anchor))
+        if not headings or headings[0].level != 1:
+            raise ReportError("a section must start with its title: '# العنوان'", Location(section.path, 1))
+        if any(h.level == 1 for h in headings[1:]):
+            raise ReportError("a section has one '#' title; use '##' for sub-headings", Location(section.path))
+        html = self.markdown.renderer.render(tokens, self.markdown.options, {})
+        fragments = self._fragments.html
+        html = _BLOCK_PARAGRAPH.sub(lambda m: fragments[int(m.group(1))], html)
+        html = _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)
+        return RenderedSection(section.path, headings[0].text, anchor, Markup(html), headings)
+
+
+class _Placeholder:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+class _QuoteRef:
+    """A quotation as a template value: `{{ motto }}` gives its text, `.speaker` its speaker."""
+
+    def __init__(self, quote: Any) -> None:
+        self.text = quote.text
+        self.speaker = quote.speaker
+        self.role = quote.role or ""
+        self.occasion = quote.occasion or ""
+        self.date = quote.date
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _Facts(dict):
+    """A mapping of facts that answers a misspelt key with a suggestion."""
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        try:
+            return self[key]
+        except KeyError:
+            raise ReportError(f"no fact '{key}'{suggest(key, self)}") from None
+
+
+def _facts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _Facts({k: _facts(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_facts(v) for v in value]
+    return value
+
+
+def display(value: Any, formatter: Formatter) -> str:
+    """The text a reader sees for a template value."""
+    if isinstance(value, Value):
+        return formatter.number(value.number)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return formatter.plain(value)
+    if isinstance(value, float):
+        return formatter.number(value)
+    if isinstance(value, date):
+        return formatter.date(value)
+    if isinstance(value, (list, tuple)):
+        return "، ".join(display(v, formatter) for v in value)
+    if isinstance(value, dict):
+        raise ReportError("a group of facts cannot be printed as text; name one of its keys")
+    return "" if value is None else str(value)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, Value):
+        return value.number
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ReportError(f"expected a number, got {value!r}")
+    return value
+
+
+def template_filters(formatter: Formatter) -> dict[str, Callable[..., str]]:
+    """The number and date filters available in sections and templates."""
+
+    def about(value: Any, style: str = "press") -> str:
+        qualifier = value.figure.approx if isinstance(value, Value) and value.figure else ""
+        text = formatter.press(_number(value)) if style == "press" else formatter.number(_number(value))
+        return f"{qualifier} {text}" if qualifier else text
+
+    def as_date(value: Any, pattern: str = "d MMMM y") -> str:
+        if not isinstance(value, date):
+            raise ReportError(f"the 'date' filter expects a date, got {value!r}")
+        return formatter.date(value, pattern)
+
+    def hijri(value: Any) -> str:
+        if not isinstance(value, date):
+            raise ReportError(f"the 'hijri' filter expects a date, got {value!r}")
+        return formatter.hijri(value)
+
+    return {
+        "number": lambda value, decimals=1: formatter.number(_number(value), decimals),
+        "press": lambda value: formatter.press(_number(value)),
+        "percent": lambda value, decimals=1, words=False: formatter.percent(_number(value), decimals, words),
+        "plain": lambda value: formatter.plain(_number(value) if isinstance(value, Value) else value),
+        "digits": lambda value: formatter.convert_digits(str(value)),
+        "about": about,
+        "date": as_date,
+        "hijri": hijri,
+    }
+
+
+def _where(path: Path, lines: list[str], lineno: int, name: str) -> Location:
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    column = line.find(name)
+    return Location(path, lineno, column + 1 if column >= 0 else None)
+
+
+def _template_location(error: BaseException, path: Path) -> Location:
+    """Find the section line a runtime error came from, in Jinja's rewritten traceback."""
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return Location(path, line)
+
+
+def escape_html(text: Any) -> Markup:
+    return escape(text)

@@ -1,0 +1,101 @@
+"""Typeset the briefing's HTML with WeasyPrint and write the PDF atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import Location, ReportError
+
+logger = logging.getLogger(__name__)
+
+FONT_SCHEME = "font:"
+
+
+def make_fetcher(roots: list[Path], font_dirs: list[Path]):
+    """Return a WeasyPrint URL fetcher that serves the project's own files and fonts only."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class ProjectFetcher(URLFetcher):
+        """Serve files inside the project, its templates and fonts; refuse everything else.
+
+        A refusal raises WeasyPrint's fatal error, so layout stops before anything is fetched.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",))
+            self.roots = [root.resolve() for root in roots]
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            if url.startswith(FONT_SCHEME):
+                path = _find_font(url[len(FONT_SCHEME) :], font_dirs)
+                if path is None:
+                    return self._refuse(url, f"font file not found in fonts/: {url[len(FONT_SCHEME):]}")
+            else:
+                parts = urlsplit(url)
+                path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+                if path is None or not any(path.is_relative_to(root) for root in self.roots):
+                    return self._refuse(url, f"refused to fetch {url}: only files inside the project may be used")
+                if not path.is_file():
+                    return self._refuse(url, f"file not found: {path}")
+            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+
+        def _refuse(self, url: str, message: str):
+            self.refused.append(message)
+            raise FatalURLFetchingError(message)
+
+    return ProjectFetcher()
+
+
+def _find_font(name: str, font_dirs: list[Path]) -> Path | None:
+    for folder in font_dirs:
+        path = (folder / name).resolve()
+        if path.is_relative_to(folder.resolve()) and path.is_file():
+            return path
+    return None
+
+
+def render_pdf(html: str, css: str, base: Path, roots: list[Path], font_dirs: list[Path]) -> bytes:
+    """Lay the document out and return the PDF bytes."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = make_fetcher(roots, font_dirs)
+    fonts = FontConfiguration()
+    base_url = base.as_uri() + "/"
+    try:
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_identifier=b"report")
+    except FatalURLFetchingError as error:
+        raise ReportError(fetcher.refused[0] if fetcher.refused else str(error)) from None
+
+
+def write_atomically(data: bytes, target: Path) -> None:
+    """Write beside the target and rename, so a failed build never leaves a partial PDF."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise ReportError(f"cannot write the output: {error.strerror}", Location(target)) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ReportError(f"cannot write the output: {error.strerror}", Location(target)) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

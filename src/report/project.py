@@ -1,0 +1,126 @@
+"""Find a report project folder and load its settings, data files and sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ErrorCollector, Location, ReportError
+from .schema import Data, SectionFile, Settings, read_data_file, read_settings
+from .yamlfile import CsvTable, load_csv, load_yaml, read_text
+
+# The package's own templates and fonts: inside the wheel, or at the repository root
+# when the package runs from a source checkout (editable install).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_dir(name: str) -> Path:
+    """Return the built-in `templates` or `fonts` folder."""
+    for candidate in (_PACKAGE_DIR / "_builtin" / name, _PACKAGE_DIR.parents[1] / name):
+        if candidate.is_dir():
+            return candidate
+    raise ReportError(f"the built-in '{name}' folder is missing from the installation")
+
+
+@dataclass
+class Project:
+    """A loaded, validated report project."""
+
+    root: Path
+    settings: Settings
+    data: Data
+    sections: list[SectionFile]
+    input_files: list[Path] = field(default_factory=list)
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        own = self.root / "templates"
+        return [d for d in (own, builtin_dir("templates")) if d.is_dir()]
+
+    @property
+    def font_dirs(self) -> list[Path]:
+        own = self.root / "fonts"
+        return [d for d in (own, builtin_dir("fonts")) if d.is_dir()]
+
+    @property
+    def output_path(self) -> Path:
+        return (self.root / self.settings.output).resolve()
+
+
+def find_project(path: Path | str | None) -> Path:
+    """Return the project root: the folder holding data/settings.yaml."""
+    root = Path(path or ".").resolve()
+    if not root.is_dir():
+        raise ReportError(f"project folder not found: {path}")
+    if not (root / "data" / "settings.yaml").is_file():
+        raise ReportError(
+            f"{root} is not a report project: data/settings.yaml is missing", Location(root / "data" / "settings.yaml")
+        )
+    return root
+
+
+def load_project(path: Path | str | None) -> Project:
+    """Load every file of a project, collecting all problems before raising them together."""
+    root = find_project(path)
+    data_dir = root / "data"
+    errors = ErrorCollector()
+    inputs: list[Path] = []
+
+    settings = None
+    settings_path = data_dir / "settings.yaml"
+    inputs.append(settings_path)
+    try:
+        settings = read_settings(load_yaml(settings_path), settings_path, errors)
+    except ReportError as error:
+        errors.extend(error)
+
+    csv_cache: dict[Path, CsvTable | None] = {}
+
+    def csv_loader(name: str, where: Location) -> CsvTable | None:
+        csv_path = (data_dir / name).resolve()
+        if not csv_path.is_relative_to(data_dir.resolve()):
+            errors.add(f"CSV file '{name}' is outside the project's data folder", where)
+            return None
+        if csv_path not in csv_cache:
+            if not csv_path.is_file():
+                errors.add(f"CSV file not found: data/{name}", where)
+                csv_cache[csv_path] = None
+            else:
+                inputs.append(csv_path)
+                try:
+                    csv_cache[csv_path] = load_csv(csv_path)
+                except ReportError as error:
+                    errors.extend(error)
+                    csv_cache[csv_path] = None
+        return csv_cache[csv_path]
+
+    data = Data()
+    for yaml_path in sorted([*data_dir.glob("*.yaml"), *data_dir.glob("*.yml")]):
+        if yaml_path.name == "settings.yaml":
+            continue
+        inputs.append(yaml_path)
+        try:
+            read_data_file(load_yaml(yaml_path), yaml_path, data, errors, csv_loader)
+        except ReportError as error:
+            errors.extend(error)
+
+    sections: list[SectionFile] = []
+    section_dir = data_dir / "sections"
+    section_paths = sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []
+    if not section_paths:
+        errors.add("no narrative sections: add Markdown files to data/sections/", Location(section_dir))
+    for section_path in section_paths:
+        inputs.append(section_path)
+        try:
+            text = read_text(section_path)
+        except ReportError as error:
+            errors.extend(error)
+            continue
+        if not text.strip():
+            errors.add("the section is empty", Location(section_path, 1))
+            continue
+        sections.append(SectionFile(section_path, text))
+
+    errors.raise_if_any()
+    assert settings is not None
+    return Project(root, settings, data, sections, inputs)

@@ -1,0 +1,512 @@
+"""Typed models of a report project, and the validation that turns raw YAML into them."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ErrorCollector, Location
+from .yamlfile import CsvTable, LocatedDict
+
+NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+DIGITS = ("western", "arabic-indic")
+PAGE_SIZES = ("A4", "A5", "letter")
+FORMATS = ("number", "press", "percent", "date", "plain", "text")
+_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def suggest(word: str, choices: Any) -> str:
+    """Return ' (did you mean 'x'?)' when a close match exists, else ''."""
+    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the briefing is and how it is typeset (data/settings.yaml)."""
+
+    title: str
+    issuer: str
+    date: date
+    subtitle: str | None = None
+    author: str | None = None
+    subject: str | None = None
+    keywords: tuple[str, ...] = ()
+    hijri_date: bool = False
+    edition: str | None = None
+    classification: str | None = None
+    language: str = "ar"
+    locale: str = "ar_MA"
+    digits: str = "western"
+    page_size: str = "A4"
+    output: str = "output/briefing.pdf"
+    key_figures: tuple[str, ...] = ()
+    location: Location | None = None
+
+
+SETTING_KEYS = tuple(name for name in Settings.__dataclass_fields__ if name != "location")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number the briefing states, with everything a reader needs to trust it."""
+
+    name: str
+    label: str
+    location: Location
+    value: float | None = None
+    series: dict[str, float] | None = None
+    compute: str | None = None
+    unit: str | None = None
+    period: str | None = None
+    source: str | None = None
+    approx: str | None = None
+    parts: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()
+    note: str | None = None
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    format: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A numbered table: rows of figures, or the rows of a CSV file."""
+
+    name: str
+    caption: str
+    location: Location
+    source: str | None = None
+    figures: tuple[str, ...] = ()
+    csv: CsvTable | None = None
+    columns: tuple[Column, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quote:
+    name: str
+    text: str
+    speaker: str
+    location: Location
+    role: str | None = None
+    occasion: str | None = None
+    date: date | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    location: Location
+    publisher: str | None = None
+    date: date | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionFile:
+    """One narrative section: Markdown with template expressions."""
+
+    path: Path
+    text: str
+
+
+@dataclass
+class Data:
+    """Everything the data files define, by name."""
+
+    figures: dict[str, Figure] = field(default_factory=dict)
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+
+
+class Fields:
+    """Read typed fields from one YAML mapping, reporting every problem with its place."""
+
+    def __init__(self, mapping: LocatedDict, what: str, errors: ErrorCollector) -> None:
+        self.mapping = mapping
+        self.what = what
+        self.errors = errors
+        self.used: set[str] = set()
+
+    def where(self, key: str) -> Location:
+        return self.mapping.where(key)
+
+    def _get(self, key: str, required: bool) -> Any:
+        self.used.add(key)
+        value = self.mapping.get(key)
+        if value is None and required:
+            self.errors.add(f"{self.what}: '{key}' is required", self.mapping.location)
+        return value
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, (dict, list, bool)):
+            self.errors.add(f"{self.what}: '{key}' must be text, got {_kind(value)}", self.where(key))
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.errors.add(f"{self.what}: '{key}' must not be empty", self.where(key))
+        return text or None
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.errors.add(f"{self.what}: '{key}' must be true or false, got {value!r}", self.where(key))
+            return default
+        return value
+
+    def date(self, key: str, required: bool = False) -> date | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip().translate(_ARABIC_INDIC))
+            except ValueError:
+                pass
+        self.errors.add(
+            f"{self.what}: '{key}' must be a date written YYYY-MM-DD, got {value!r}", self.where(key)
+        )
+        return None
+
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, False)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.errors.add(f"{self.what}: '{key}' must be a list of names", self.where(key))
+            return ()
+        return tuple(value)
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if value not in choices:
+            listed = ", ".join(choices)
+            self.errors.add(
+                f"{self.what}: '{key}' must be one of {listed}, got {value!r}{suggest(value, choices)}",
+                self.where(key),
+            )
+            return default
+        return value
+
+    def number(self, key: str, signed: bool = False) -> float | None:
+        value = self._get(key, False)
+        if value is None:
+            return None
+        return parse_number(value, f"{self.what}: '{key}'", self.where(key), self.errors, signed)
+
+    def check_unknown(self, allowed: tuple[str, ...]) -> None:
+        for key in self.mapping:
+            if key not in allowed:
+                self.errors.add(
+                    f"{self.what}: unknown key '{key}'{suggest(key, allowed)}", self.where(key)
+                )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return repr(value)
+
+
+_GROUPED = re.compile(r"^\d{1,3}([.,\u066c ]\d{3})+$")
+
+
+def parse_number(
+    value: Any, what: str, where: Location, errors: ErrorCollector, signed: bool = False
+) -> float | None:
+    """Accept a YAML number or plain digits (Western or Arabic-Indic); reject grouping, NaN, inf."""
+    number: float | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, float)):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip().translate(_ARABIC_INDIC).replace("\u066b", ".")
+        if _GROUPED.match(text):
+            plain = re.sub(r"[.,\u066c ]", "", text)
+            errors.add(
+                f"{what} must be written without grouping separators, got {value!r} (write {plain})",
+                where,
+            )
+            return None
+        try:
+            number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+        except ValueError:
+            number = None
+    if number is None:
+        errors.add(f"{what} must be a number, got {value!r}", where)
+        return None
+    if isinstance(number, float) and not math.isfinite(number):
+        errors.add(f"{what} must be a finite number, got {value!r}", where)
+        return None
+    if number < 0 and not signed:
+        errors.add(f"{what} must not be negative, got {value!r} (set 'signed: true' if it may be)", where)
+        return None
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+        number = int(number)
+    return number
+
+
+FIGURE_KEYS = (
+    "label", "value", "series", "compute", "unit", "period", "source",
+    "approx", "parts", "includes", "note", "signed",
+)  # fmt: skip
+TABLE_KEYS = ("caption", "source", "figures", "csv", "columns")
+QUOTE_KEYS = ("text", "speaker", "role", "occasion", "date", "source")
+SOURCE_KEYS = ("title", "publisher", "date", "url")
+SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources")
+
+
+def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings | None:
+    """Validate data/settings.yaml."""
+    if not isinstance(mapping, LocatedDict):
+        errors.add("settings must be a mapping of 'key: value' lines", Location(path, 1))
+        return None
+    f = Fields(mapping, "settings", errors)
+    edition = mapping.get("edition")
+    settings = Settings(
+        title=f.text("title", required=True) or "",
+        subtitle=f.text("subtitle"),
+        issuer=f.text("issuer", required=True) or "",
+        author=f.text("author"),
+        subject=f.text("subject"),
+        keywords=f.names("keywords"),
+        date=f.date("date", required=True) or date(1970, 1, 1),
+        hijri_date=f.flag("hijri_date"),
+        edition=None if edition is None else f.text("edition"),
+        classification=f.text("classification"),
+        language=f.text("language") or "ar",
+        locale=f.text("locale") or "ar_MA",
+        digits=f.choice("digits", DIGITS, "western"),
+        page_size=f.choice("page_size", PAGE_SIZES, "A4"),
+        output=f.text("output") or "output/briefing.pdf",
+        key_figures=f.names("key_figures"),
+        location=mapping.location,
+    )
+    f.check_unknown(SETTING_KEYS)
+    return settings
+
+
+def read_data_file(
+    mapping: Any,
+    path: Path,
+    data: Data,
+    errors: ErrorCollector,
+    load_csv: Callable[[str, Location], CsvTable | None],
+) -> None:
+    """Add the figures, tables, quotes, facts and sources of one YAML file to `data`."""
+    if mapping is None:
+        errors.add("the file is empty", Location(path, 1))
+        return
+    if not isinstance(mapping, LocatedDict):
+        errors.add("a data file must be a mapping with keys " + ", ".join(SECTION_KINDS), Location(path, 1))
+        return
+    for kind, entries in mapping.items():
+        where = mapping.where(kind)
+        if kind not in SECTION_KINDS:
+            errors.add(f"unknown top-level key '{kind}'{suggest(kind, SECTION_KINDS)}", where)
+            continue
+        if entries is None:
+            continue
+        if not isinstance(entries, LocatedDict):
+            errors.add(f"'{kind}' must be a mapping of names", where)
+            continue
+        for name, entry in entries.items():
+            at = entries.where(name)
+            if not isinstance(name, str) or not NAME.match(name):
+                errors.add(
+                    f"'{name}' is not a valid name: use lowercase letters, digits and _", at
+                )
+                continue
+            if name in data.locations:
+                first = data.locations[name]
+                errors.add(f"'{name}' is defined twice (first at {first.display()})", at)
+                continue
+            data.locations[name] = at
+            if kind == "facts":
+                data.facts[name] = entry
+                continue
+            if not isinstance(entry, LocatedDict):
+                errors.add(f"{kind[:-1]} '{name}' must be a mapping of fields", at)
+                continue
+            if kind == "figures":
+                figure = _read_figure(name, entry, at, errors, load_csv)
+                if figure:
+                    data.figures[name] = figure
+            elif kind == "tables":
+                table = _read_table(name, entry, at, errors, load_csv)
+                if table:
+                    data.tables[name] = table
+            elif kind == "quotes":
+                f = Fields(entry, f"quote '{name}'", errors)
+                data.quotes[name] = Quote(
+                    name, f.text("text", True) or "", f.text("speaker", True) or "", at,
+                    f.text("role"), f.text("occasion"), f.date("date"), f.text("source"),
+                )  # fmt: skip
+                f.check_unknown(QUOTE_KEYS)
+            else:
+                f = Fields(entry, f"source '{name}'", errors)
+                data.sources[name] = Source(
+                    name, f.text("title", True) or "", at, f.text("publisher"), f.date("date"), f.text("url")
+                )
+                f.check_unknown(SOURCE_KEYS)
+
+
+def _read_figure(
+    name: str,
+    entry: LocatedDict,
+    at: Location,
+    errors: ErrorCollector,
+    load_csv: Callable[[str, Location], CsvTable | None],
+) -> Figure | None:
+    what = f"figure '{name}'"
+    f = Fields(entry, what, errors)
+    signed = f.flag("signed")
+    given = [key for key in ("value", "series", "compute") if entry.get(key) is not None]
+    if len(given) != 1:
+        found = " and ".join(given) if given else "none"
+        errors.add(f"{what}: give exactly one of 'value', 'series', 'compute' (found {found})", at)
+    series = _read_series(entry, what, errors, load_csv, signed) if "series" in given else None
+    compute = f.text("compute")
+    approx = entry.get("approx")
+    if approx is True:
+        approx = "حوالي"
+    figure = Figure(
+        name=name,
+        label=f.text("label", required=True) or name,
+        location=at,
+        value=f.number("value", signed),
+        series=series,
+        compute=compute,
+        unit=f.text("unit"),
+        period=f.text("period"),
+        source=f.text("source"),
+        approx=str(approx).strip() if approx not in (None, False) else None,
+        parts=f.names("parts"),
+        includes=f.names("includes"),
+        note=f.text("note"),
+        signed=signed,
+    )
+    f.used.update({"approx", "series"})
+    f.check_unknown(FIGURE_KEYS)
+    return figure
+
+
+def _read_series(
+    entry: LocatedDict,
+    what: str,
+    errors: ErrorCollector,
+    load_csv: Callable[[str, Location], CsvTable | None],
+    signed: bool,
+) -> dict[str, float] | None:
+    raw = entry["series"]
+    where = entry.where("series")
+    if not isinstance(raw, LocatedDict) or not raw:
+        errors.add(f"{what}: 'series' must map periods to values, e.g. {{2020: 191903}}", where)
+        return None
+    if "csv" in raw:
+        f = Fields(raw, f"{what} series", errors)
+        file, key, column = f.text("csv", True), f.text("key", True), f.text("value", True)
+        f.check_unknown(("csv", "key", "value"))
+        if not (file and key and column):
+            return None
+        table = load_csv(file, raw.where("csv"))
+        if table is None:
+            return None
+        for wanted, at in ((key, raw.where("key")), (column, raw.where("value"))):
+            if wanted not in table.header:
+                errors.add(
+                    f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at
+                )
+                return None
+        series: dict[str, float] = {}
+        for row, line in zip(table.rows, table.lines):
+            if row[column] == "":
+                continue
+            value = parse_number(row[column], f"column '{column}'", Location(table.path, line), errors, signed)
+            if value is not None:
+                series[row[key]] = value
+        return series
+    series = {}
+    for period, value in raw.items():
+        number = parse_number(value, f"{what}: period {period}", raw.where(period), errors, signed)
+        if number is not None:
+            series[str(period)] = number
+    return series
+
+
+def _read_table(
+    name: str,
+    entry: LocatedDict,
+    at: Location,
+    errors: ErrorCollector,
+    load_csv: Callable[[str, Location], CsvTable | None],
+) -> TableSpec | None:
+    what = f"table '{name}'"
+    f = Fields(entry, what, errors)
+    figures = f.names("figures")
+    csv_name = f.text("csv")
+    if bool(figures) == bool(csv_name):
+        errors.add(f"{what}: give either 'figures' or 'csv'", at)
+        return None
+    csv_table = load_csv(csv_name, entry.where("csv")) if csv_name else None
+    columns: list[Column] = []
+    raw_columns = entry.get("columns")
+    f.used.add("columns")
+    if raw_columns is not None:
+        if not isinstance(raw_columns, LocatedDict):
+            errors.add(f"{what}: 'columns' must map column names to settings", entry.where("columns"))
+        else:
+            for key, spec in raw_columns.items():
+                where = raw_columns.where(key)
+                if csv_table is not None and key not in csv_table.header:
+                    errors.add(
+                        f"{what}: {csv_name} has no column '{key}'{suggest(key, csv_table.header)}", where
+                    )
+                    continue
+                if isinstance(spec, str):
+                    columns.append(Column(str(key), spec, "text"))
+                    continue
+                if not isinstance(spec, LocatedDict):
+                    errors.add(f"{what}: column '{key}' must be a label or a mapping", where)
+                    continue
+                cf = Fields(spec, f"{what} column '{key}'", errors)
+                columns.append(
+                    Column(str(key), cf.text("label") or str(key), cf.choice("format", FORMATS, "text"))
+                )
+                cf.check_unknown(("label", "format"))
+    elif csv_table is not None:
+        columns = [Column(key, key, "text") for key in csv_table.header]
+    f.check_unknown(TABLE_KEYS)
+    return TableSpec(
+        name, f.text("caption", True) or name, at, f.text("source"), figures, csv_table, tuple(columns)
+    )
