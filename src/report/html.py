@@ -115,7 +115,7 @@ class DocumentBuilder:
         return TableView(number, spec.caption, source_text, header, rows)
 
     def _figure_text(self, resolved: Resolved) -> str:
-        if resolved.figure.unit in ("%", "٪"):
+        if _is_percent(resolved.figure.unit):
             return self.formatter.percent(resolved.number)
         return self.formatter.number(resolved.number)
 
@@ -163,9 +163,9 @@ class DocumentBuilder:
             value = self._figure_text(resolved)
             if figure.approx:
                 value = f"{figure.approx} {value}"
-            items.append(
-                KeyFigure(figure.label, value, figure.unit or "", self.formatter.convert_digits(figure.period or ""))
-            )
+            # A percentage already carries its sign; repeating it as a unit line says nothing.
+            unit = "" if _is_percent(figure.unit) else figure.unit or ""
+            items.append(KeyFigure(figure.label, value, unit, self.formatter.convert_digits(figure.period or "")))
         return items
 
     def render(self) -> tuple[str, str]:
@@ -197,6 +197,10 @@ class DocumentBuilder:
         except jinja2.UndefinedError as error:
             raise ReportError(f"template error: {error.message}") from None
         return html, css
+
+
+def _is_percent(unit: str | None) -> bool:
+    return unit in ("%", "٪", "في المائة")
 
 
 def _template_where(error: jinja2.TemplateSyntaxError):
