@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if getattr(args, "quiet", False) else logging.INFO
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    # Progress goes to stdout; stderr is kept for problems, one per line.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     logging.getLogger("report").setLevel(level)
     if not args.debug:
         # WeasyPrint and fontTools report layout details at WARNING; keep the user's output clean.

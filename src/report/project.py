@@ -53,9 +53,7 @@ def find_project(path: Path | str | None) -> Path:
     if not root.is_dir():
         raise ReportError(f"project folder not found: {path}")
     if not (root / "data" / "settings.yaml").is_file():
-        raise ReportError(
-            f"{root} is not a report project: data/settings.yaml is missing", Location(root / "data" / "settings.yaml")
-        )
+        raise ReportError(f"{root} is not a report project: data/settings.yaml is missing")
     return root
 
 

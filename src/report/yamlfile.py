@@ -85,7 +85,7 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
-        if "\t" in problem or "tab" in problem:
+        if "'\\t'" in problem:
             problem += " (use spaces, not tabs, to indent)"
         raise ReportError(f"invalid YAML: {problem}", _location(path, mark)) from None
     except yaml.YAMLError as error:

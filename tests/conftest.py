@@ -1,0 +1,119 @@
+"""Shared fixtures: real builds with the real libraries, and readers for what a PDF holds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "water"
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def squash(text: str) -> str:
+    """Text without bidi marks or whitespace: extractors may put spaces inside words."""
+    return re.sub(r"\s+", "", BIDI_MARKS.sub("", text))
+
+
+@dataclass
+class Pdf:
+    """A built PDF and the text of each page, as pdftotext gives it (logical order)."""
+
+    path: Path
+    pages: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.pages)
+
+    @property
+    def flat(self) -> str:
+        return squash(self.text)
+
+    def words(self, page: int) -> list[tuple[float, float, float, float, str]]:
+        """Words of a 1-based page with their boxes (xMin, yMin, xMax, yMax)."""
+        out = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(self.path), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+        return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(pattern, out)]
+
+
+def read_pdf(path: Path) -> Pdf:
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    pages = out.stdout.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return Pdf(path, [BIDI_MARKS.sub("", page) for page in pages])
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m report` as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "report", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+@pytest.fixture(scope="session")
+def default_pdf(tmp_path_factory) -> Pdf:
+    """The default briefing, built once for the whole session."""
+    from report.build import build
+
+    target = tmp_path_factory.mktemp("default") / "briefing.pdf"
+    build(ROOT, target)
+    return read_pdf(target)
+
+
+@pytest.fixture(scope="session")
+def default_project():
+    from report.build import _prepare
+    from report.project import load_project
+
+    project = load_project(ROOT)
+    values, formatter = _prepare(project)
+    return project, values, formatter
+
+
+@pytest.fixture(scope="session")
+def example_pdf(tmp_path_factory) -> Pdf:
+    from report.build import build
+
+    target = tmp_path_factory.mktemp("example") / "water.pdf"
+    build(EXAMPLE, target)
+    return read_pdf(target)
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """Copy a project's own files (data and templates) to a scratch folder."""
+    for name in ("data", "templates", "fonts"):
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name)
+    return target
+
+
+SETTINGS = """\
+title: موجز تجريبي
+issuer: وحدة الاختبار
+date: 2024-05-17
+"""
+
+
+def make_project(root: Path, files: dict[str, str], settings: str = SETTINGS) -> Path:
+    """Write a small project: data/settings.yaml plus the given files (paths under the project)."""
+    (root / "data" / "sections").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "settings.yaml").write_text(settings, encoding="utf-8")
+    if not any(name.startswith("data/sections/") for name in files):
+        files = {**files, "data/sections/01-intro.md": "# مقدمة\n\nنص قصير.\n"}
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
