@@ -6,8 +6,9 @@ import re
 import subprocess
 
 import pytest
-from conftest import ROOT, squash
 from pypdf import PdfReader
+
+from conftest import ROOT, squash
 
 
 def test_page_structure(default_pdf, default_project):

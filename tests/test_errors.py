@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import make_project, run_cli
 
 FIGURES = """\
@@ -50,7 +51,10 @@ def check(project) -> tuple[int, list[str]]:
             "data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got nan",
         ),
         (
-            {"data/figures.yaml": FIGURES + "  total:\n    label: المجموع\n    value: 5000\n    parts: [pupils, schools]\n"},
+            {
+                "data/figures.yaml": FIGURES
+                + "  total:\n    label: المجموع\n    value: 5000\n    parts: [pupils, schools]\n"
+            },
             "data/figures.yaml:9:3: figure 'total': the stated total 5000 disagrees with its parts "
             "(pupils + schools = 143057)",
         ),
@@ -59,7 +63,10 @@ def check(project) -> tuple[int, list[str]]:
             "data/figures.yaml:9:3: duplicate key 'pupils' (first written on line 2)",
         ),
         (
-            {"data/figures.yaml": FIGURES, "data/sections/01-a.md": "# عنوان\n\nبلغ العدد {{ pupil | number }}.\n"},
+            {
+                "data/figures.yaml": FIGURES,
+                "data/sections/01-a.md": "# عنوان\n\nبلغ العدد {{ pupil | number }}.\n",
+            },
             "data/sections/01-a.md:3:14: unknown name 'pupil' (did you mean 'pupils'?)",
         ),
         (
@@ -71,11 +78,17 @@ def check(project) -> tuple[int, list[str]]:
             "data/sections/01-a.md:4: template syntax error: unexpected '}'",
         ),
         (
-            {"data/figures.yaml": FIGURES, "data/sections/01-a.md": "# عنوان\n\n{{ table('pupils_table') }}\n"},
+            {
+                "data/figures.yaml": FIGURES,
+                "data/sections/01-a.md": "# عنوان\n\n{{ table('pupils_table') }}\n",
+            },
             "data/sections/01-a.md:3:11: unknown table 'pupils_table'",
         ),
         (
-            {"data/figures.yaml": FIGURES + "  growth:\n    label: نمو\n    compute: growth(pupils, shcools)\n"},
+            {
+                "data/figures.yaml": FIGURES
+                + "  growth:\n    label: نمو\n    compute: growth(pupils, shcools)\n"
+            },
             "data/figures.yaml:9:3: figure 'growth': unknown figure 'shcools' (did you mean 'schools'?)",
         ),
         (
@@ -155,7 +168,10 @@ def test_a_failed_build_leaves_the_previous_pdf_intact(tmp_path):
     second = run_cli("build", str(project))
     assert second.returncode == 2
     assert "Traceback" not in second.stderr
-    assert second.stderr.strip() == "data/sections/01-intro.md:3:23: unknown filter 'pres' (did you mean 'press'?)"
+    assert (
+        second.stderr.strip()
+        == "data/sections/01-intro.md:3:23: unknown filter 'pres' (did you mean 'press'?)"
+    )
     assert pdf.read_bytes() == before
     assert [p.name for p in pdf.parent.iterdir()] == ["briefing.pdf"]
 

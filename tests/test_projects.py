@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import yaml
+
 from conftest import EXAMPLE, ROOT, copy_project, make_project, read_pdf, run_cli, squash
 
 
@@ -27,13 +28,15 @@ def test_example_project_brings_its_own_style(example_pdf):
     accent = re.search(r"--accent:\s*#([0-9a-fA-F]{6})", css).group(1)
     expected = tuple(int(accent[i : i + 2], 16) for i in (0, 2, 4))
     out = example_pdf.path.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", "20", "-f", "1", "-l", "1", "-png", str(example_pdf.path), str(out)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "20", "-f", "1", "-l", "1", "-png", str(example_pdf.path), str(out)], check=True
+    )
     from PIL import Image
 
     image = Image.open(next(out.parent.glob(out.name + "*.png"))).convert("RGB")
     colours = image.getcolors(image.width * image.height)
     dominant = max(colours)[1]
-    assert all(abs(a - b) <= 3 for a, b in zip(dominant, expected)), (dominant, expected)
+    assert all(abs(a - b) <= 3 for a, b in zip(dominant, expected, strict=True)), (dominant, expected)
 
 
 def test_a_changed_figure_changes_every_place_it_appears(tmp_path, default_project, default_pdf):

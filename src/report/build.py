@@ -52,9 +52,16 @@ def build(path: Path | str | None, output: Path | None = None) -> BuildResult:
     """Build the project's PDF and write it in place of the previous one when complete."""
     started = time.perf_counter()
     project = load_project(path)
-    logger.info("loaded %s: %d input files, %d sections", project.root, len(project.input_files), len(project.sections))
+    logger.info(
+        "loaded %s: %d input files, %d sections",
+        project.root,
+        len(project.input_files),
+        len(project.sections),
+    )
     values, formatter = _prepare(project)
-    logger.info("checked %d figures (%d computed)", len(values), sum(1 for v in values.values() if v.figure.compute))
+    logger.info(
+        "checked %d figures (%d computed)", len(values), sum(1 for v in values.values() if v.figure.compute)
+    )
 
     from .html import DocumentBuilder
 

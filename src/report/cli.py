@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING if getattr(args, "quiet", False) else logging.INFO
+    level = (
+        logging.DEBUG if args.debug else logging.WARNING if getattr(args, "quiet", False) else logging.INFO
+    )
     # Progress goes to stdout; stderr is kept for problems, one per line.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     logging.getLogger("report").setLevel(level)
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence for a user-facing tool
         if args.debug:
             raise
-        print(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
+        print(
+            f"internal error: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr
+        )
         return EXIT_INTERNAL_ERROR
     return 0

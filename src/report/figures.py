@@ -146,7 +146,9 @@ class _Evaluator:
             )
         resolved = self.resolve(name)
         if resolved is None:
-            raise ReportError(f"figure '{figure.name}': depends on '{name}', which has errors", figure.location)
+            raise ReportError(
+                f"figure '{figure.name}': depends on '{name}', which has errors", figure.location
+            )
         return resolved
 
 
@@ -171,7 +173,10 @@ def _check_totals(data: Data, values: dict[str, Resolved], errors: ErrorCollecto
                 continue
             missing = [n for n in names if n not in data.figures]
             for n in missing:
-                errors.add(f"figure '{name}': unknown figure '{n}' in '{kind}'{suggest(n, data.figures)}", figure.location)
+                errors.add(
+                    f"figure '{name}': unknown figure '{n}' in '{kind}'{suggest(n, data.figures)}",
+                    figure.location,
+                )
             if missing or any(n not in values for n in names):
                 continue
             total = values[name].number
@@ -192,32 +197,19 @@ def _check_totals(data: Data, values: dict[str, Resolved], errors: ErrorCollecto
 
 
 def _check_references(data: Data, settings: Settings, errors: ErrorCollector) -> None:
+    """Every source, figure and table named by another entry must exist."""
+
+    def require(owner: str, kind: str, name: str | None, registry: dict, where) -> None:
+        if name and name not in registry:
+            errors.add(f"{owner}: unknown {kind} '{name}'{suggest(name, registry)}", where)
+
     for figure in data.figures.values():
-        if figure.source and figure.source not in data.sources:
-            errors.add(
-                f"figure '{figure.name}': unknown source '{figure.source}'{suggest(figure.source, data.sources)}",
-                figure.location,
-            )
+        require(f"figure '{figure.name}'", "source", figure.source, data.sources, figure.location)
     for table in data.tables.values():
-        if table.source and table.source not in data.sources:
-            errors.add(
-                f"table '{table.name}': unknown source '{table.source}'{suggest(table.source, data.sources)}",
-                table.location,
-            )
+        require(f"table '{table.name}'", "source", table.source, data.sources, table.location)
         for name in table.figures:
-            if name not in data.figures:
-                errors.add(
-                    f"table '{table.name}': unknown figure '{name}'{suggest(name, data.figures)}", table.location
-                )
+            require(f"table '{table.name}'", "figure", name, data.figures, table.location)
     for quote in data.quotes.values():
-        if quote.source and quote.source not in data.sources:
-            errors.add(
-                f"quote '{quote.name}': unknown source '{quote.source}'{suggest(quote.source, data.sources)}",
-                quote.location,
-            )
+        require(f"quote '{quote.name}'", "source", quote.source, data.sources, quote.location)
     for name in settings.key_figures:
-        if name not in data.figures:
-            errors.add(
-                f"settings: key_figures names unknown figure '{name}'{suggest(name, data.figures)}",
-                settings.location,
-            )
+        require("settings: key_figures", "figure", name, data.figures, settings.location)

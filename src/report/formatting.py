@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_date
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 _ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -79,13 +79,14 @@ class Formatter:
                 words.append(_thousands_word(count, *names))
         if remaining:
             words.append(str(remaining))
-        return self._digits_only(" و".join(words))
+        # No-break spaces: "480 ألف و944" must not be split across two lines.
+        return self._digits_only("\u00a0و".join(words)).replace(" ", "\u00a0")
 
     def percent(self, value: float, decimals: int = 1, words: bool = False) -> str:
         """A value in percent units: '47,3%' or '47,3 في المائة'."""
         number = self.number(round(value, decimals), decimals)
         if words:
-            return f"{number} في المائة"
+            return f"{number}\u00a0في\u00a0المائة"
         return number + ("٪" if self.digits == "arabic-indic" else "%")
 
     def date(self, value: date, pattern: str = "d MMMM y") -> str:

@@ -30,6 +30,15 @@ class TableView:
     header: list[str]
     rows: list[list[tuple[str, bool]]]
 
+    @property
+    def numeric(self) -> list[bool]:
+        """Which columns hold numbers: their header and every cell align together."""
+        return [index > 0 and any(row[index][1] for row in self.rows) for index in range(len(self.header))]
+
+    @property
+    def short(self) -> bool:
+        return len(self.rows) <= 12
+
 
 @dataclass
 class KeyFigure:
@@ -56,7 +65,7 @@ class DocumentBuilder:
         self.env.filters.update(template_filters(formatter))
         self.env.filters["show"] = lambda value: display(value, formatter)
         self.table_count = 0
-        self.footnotes = 0
+        self.cited: set[str] = set()
         self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite}
         self.narrative = Narrative(project.data, values, formatter, self.blocks)
 
@@ -68,9 +77,11 @@ class DocumentBuilder:
         return self.env.get_template("quote.html.j2").render(quote=quote, source=source)
 
     def cite(self, name: str) -> str:
-        self.footnotes += 1
         source = self.project.data.sources[name]
-        return self.env.get_template("footnote.html.j2").render(source=source).strip()
+        # The first citation of a source is given in full, later ones refer back to it.
+        again = name in self.cited
+        self.cited.add(name)
+        return self.env.get_template("footnote.html.j2").render(source=source, again=again).strip()
 
     def table(self, name: str) -> str:
         spec = self.project.data.tables[name]
@@ -83,16 +94,14 @@ class DocumentBuilder:
         source_text = source.title if source else ""
         if spec.csv is not None:
             header = [column.label for column in spec.columns]
-            rows = [
-                [self._cell(row[column.key], column) for column in spec.columns] for row in spec.csv.rows
-            ]
+            rows = [[self._cell(row[column.key], column) for column in spec.columns] for row in spec.csv.rows]
             return TableView(number, spec.caption, source_text, header, rows)
         figures = [self.values[name] for name in spec.figures]
         if all(r.series for r in figures):
             periods: list[str] = []
             for r in figures:
                 periods.extend(p for p in r.series or {} if p not in periods)
-            header = ["", *(self.formatter.plain(p) for p in periods)]
+            header = ["البيان", *(self.formatter.plain(p) for p in periods)]
             rows = [
                 [(r.figure.label, False)]
                 + [
@@ -102,7 +111,7 @@ class DocumentBuilder:
                 for r in figures
             ]
         else:
-            header = ["", "العدد", "الوحدة", "الفترة"]
+            header = ["البيان", "العدد", "الوحدة", "الفترة"]
             rows = [
                 [
                     (r.figure.label, False),
@@ -165,7 +174,9 @@ class DocumentBuilder:
                 value = f"{figure.approx} {value}"
             # A percentage already carries its sign; repeating it as a unit line says nothing.
             unit = "" if _is_percent(figure.unit) else figure.unit or ""
-            items.append(KeyFigure(figure.label, value, unit, self.formatter.convert_digits(figure.period or "")))
+            items.append(
+                KeyFigure(figure.label, value, unit, self.formatter.convert_digits(figure.period or ""))
+            )
         return items
 
     def render(self) -> tuple[str, str]:

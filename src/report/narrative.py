@@ -198,13 +198,17 @@ class Narrative:
             template = self.env.from_string(section.text)
             source = template.render(context)
         except jinja2.TemplateSyntaxError as error:
-            raise ReportError(f"template syntax error: {error.message}", Location(section.path, error.lineno)) from None
+            raise ReportError(
+                f"template syntax error: {error.message}", Location(section.path, error.lineno)
+            ) from None
         except ReportError as error:
             raise ReportError(error.message, _template_location(error, section.path)) from None
         except jinja2.UndefinedError as error:
             raise ReportError(str(error.message), _template_location(error, section.path)) from None
         except (TypeError, ValueError, ArithmeticError) as error:
-            raise ReportError(f"cannot evaluate an expression: {error}", _template_location(error, section.path)) from None
+            raise ReportError(
+                f"cannot evaluate an expression: {error}", _template_location(error, section.path)
+            ) from None
         tokens = self.markdown.parse(source)
         headings: list[Heading] = []
         anchor = f"section-{index}"
@@ -219,7 +223,9 @@ class Narrative:
         if not headings or headings[0].level != 1:
             raise ReportError("a section must start with its title: '# العنوان'", Location(section.path, 1))
         if any(h.level == 1 for h in headings[1:]):
-            raise ReportError("a section has one '#' title; use '##' for sub-headings", Location(section.path))
+            raise ReportError(
+                "a section has one '#' title; use '##' for sub-headings", Location(section.path)
+            )
         html = self.markdown.renderer.render(tokens, self.markdown.options, {})
         fragments = self._fragments.html
         html = _BLOCK_PARAGRAPH.sub(lambda m: fragments[int(m.group(1))], html)

@@ -34,12 +34,14 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
             if url.startswith(FONT_SCHEME):
                 path = _find_font(url[len(FONT_SCHEME) :], font_dirs)
                 if path is None:
-                    return self._refuse(url, f"font file not found in fonts/: {url[len(FONT_SCHEME):]}")
+                    return self._refuse(url, f"font file not found in fonts/: {url[len(FONT_SCHEME) :]}")
             else:
                 parts = urlsplit(url)
                 path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
                 if path is None or not any(path.is_relative_to(root) for root in self.roots):
-                    return self._refuse(url, f"refused to fetch {url}: only files inside the project may be used")
+                    return self._refuse(
+                        url, f"refused to fetch {url}: only files inside the project may be used"
+                    )
                 if not path.is_file():
                     return self._refuse(url, f"file not found: {path}")
             return URLFetcherResponse(path.as_uri(), path.read_bytes())

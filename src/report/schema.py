@@ -222,9 +222,7 @@ class Fields:
     def check_unknown(self, allowed: tuple[str, ...]) -> None:
         for key in self.mapping:
             if key not in allowed:
-                self.errors.add(
-                    f"{self.what}: unknown key '{key}'{suggest(key, allowed)}", self.where(key)
-                )
+                self.errors.add(f"{self.what}: unknown key '{key}'{suggest(key, allowed)}", self.where(key))
 
 
 def _kind(value: Any) -> str:
@@ -343,9 +341,7 @@ def read_data_file(
         for name, entry in entries.items():
             at = entries.where(name)
             if not isinstance(name, str) or not NAME.match(name):
-                errors.add(
-                    f"'{name}' is not a valid name: use lowercase letters, digits and _", at
-                )
+                errors.add(f"'{name}' is not a valid name: use lowercase letters, digits and _", at)
                 continue
             if name in data.locations:
                 first = data.locations[name]
@@ -444,15 +440,15 @@ def _read_series(
             return None
         for wanted, at in ((key, raw.where("key")), (column, raw.where("value"))):
             if wanted not in table.header:
-                errors.add(
-                    f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at
-                )
+                errors.add(f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at)
                 return None
         series: dict[str, float] = {}
-        for row, line in zip(table.rows, table.lines):
+        for row, line in zip(table.rows, table.lines, strict=True):
             if row[column] == "":
                 continue
-            value = parse_number(row[column], f"column '{column}'", Location(table.path, line), errors, signed)
+            value = parse_number(
+                row[column], f"column '{column}'", Location(table.path, line), errors, signed
+            )
             if value is not None:
                 series[row[key]] = value
         return series

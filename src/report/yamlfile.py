@@ -134,7 +134,7 @@ def load_csv(path: Path) -> CsvTable:
                     Location(path, line),
                 )
                 continue
-            rows.append(dict(zip(header, cells)))
+            rows.append(dict(zip(header, cells, strict=True)))
             lines.append(line)
     except csv.Error as error:
         raise ReportError(f"invalid CSV: {error}", Location(path, reader.line_num)) from None
