@@ -180,3 +180,19 @@ def test_not_a_project(tmp_path):
     result = run_cli("build", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path} is not a report project: data/settings.yaml is missing"
+
+
+@pytest.mark.parametrize(
+    ("css", "expected"),
+    [
+        ('@font-face { font-family: "Report Naskh"; src: url("font:Missing.ttf"); }', "font file not found in fonts/: Missing.ttf"),
+        ('p { background: url("file:///etc/passwd"); }', "refused to fetch file:///etc/passwd: only files inside the project may be used"),
+        ('p { background: url("../../../../../../etc/passwd"); }', "refused to fetch file:///etc/passwd: only files inside the project may be used"),
+    ],
+)
+def test_the_renderer_fetches_nothing_outside_the_project(tmp_path, css, expected):
+    project = make_project(tmp_path, {"templates/style.css": css})
+    result = run_cli("build", str(project))
+    assert result.returncode == 2
+    assert result.stderr.strip() == expected
+    assert not (project / "output" / "briefing.pdf").exists()
