@@ -78,7 +78,7 @@ def default_project():
     from report.project import load_project
 
     project = load_project(ROOT)
-    values, formatter = _prepare(project)
+    values, formatter, _ = _prepare(project)
     return project, values, formatter
 
 

@@ -185,9 +185,18 @@ def test_not_a_project(tmp_path):
 @pytest.mark.parametrize(
     ("css", "expected"),
     [
-        ('@font-face { font-family: "Report Naskh"; src: url("font:Missing.ttf"); }', "font file not found in fonts/: Missing.ttf"),
-        ('p { background: url("file:///etc/passwd"); }', "refused to fetch file:///etc/passwd: only files inside the project may be used"),
-        ('p { background: url("../../../../../../etc/passwd"); }', "refused to fetch file:///etc/passwd: only files inside the project may be used"),
+        (
+            '@font-face { font-family: "Report Naskh"; src: url("font:Missing.ttf"); }',
+            "font file not found in fonts/: Missing.ttf",
+        ),
+        (
+            'p { background: url("file:///etc/passwd"); }',
+            "refused to fetch file:///etc/passwd: only files inside the project may be used",
+        ),
+        (
+            'p { background: url("../../../../../../etc/passwd"); }',
+            "refused to fetch file:///etc/passwd: only files inside the project may be used",
+        ),
     ],
 )
 def test_the_renderer_fetches_nothing_outside_the_project(tmp_path, css, expected):

@@ -87,7 +87,7 @@ def test_data_and_markdown_cannot_inject_markup(tmp_path):
     from report.project import load_project
 
     loaded = load_project(project)
-    values, formatter = _prepare(loaded)
+    values, formatter, _ = _prepare(loaded)
     html, _ = DocumentBuilder(loaded, values, formatter).render()
     body = html.split("<body>", 1)[1]
     assert "&lt;b&gt;عريض&lt;/b&gt;" in body

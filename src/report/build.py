@@ -18,24 +18,33 @@ class BuildResult:
     output: Path
     pages: int
     seconds: float
+    charts_drawn: int = 0
+    charts_reused: int = 0
 
 
 def _prepare(project: Project):
-    """Validate figures and settings; return the resolved figures and the formatter."""
+    """Validate figures, charts and settings; return the resolved figures, the formatter, the charts."""
     from babel import UnknownLocaleError
 
+    from .charts import prepare_charts
     from .figures import resolve_figures
     from .formatting import Formatter
 
     errors = ErrorCollector()
     values = resolve_figures(project.data, project.settings, errors)
+    charts = prepare_charts(project.data, values, errors)
+    for name in project.settings.chart_fonts if project.data.charts else ():
+        try:
+            project.find_font(name)
+        except ReportError as error:
+            errors.add(f"settings: chart_fonts: {error.message}", project.settings.location)
     try:
         formatter = Formatter(project.settings.locale, project.settings.digits)
     except (UnknownLocaleError, ValueError):
         errors.add(f"settings: unknown locale '{project.settings.locale}'", project.settings.location)
         formatter = None
     errors.raise_if_any()
-    return values, formatter
+    return values, formatter, charts
 
 
 def check(path: Path | str | None) -> Project:
@@ -43,8 +52,8 @@ def check(path: Path | str | None) -> Project:
     from .html import DocumentBuilder
 
     project = load_project(path)
-    values, formatter = _prepare(project)
-    DocumentBuilder(project, values, formatter).render()
+    values, formatter, charts = _prepare(project)
+    DocumentBuilder(project, values, formatter, charts).render()
     return project
 
 
@@ -58,14 +67,21 @@ def build(path: Path | str | None, output: Path | None = None) -> BuildResult:
         len(project.input_files),
         len(project.sections),
     )
-    values, formatter = _prepare(project)
-    logger.info(
-        "checked %d figures (%d computed)", len(values), sum(1 for v in values.values() if v.figure.compute)
-    )
+    values, formatter, charts = _prepare(project)
+    computed = sum(1 for v in values.values() if v.figure.compute)
+    logger.info("checked %d figures (%d computed), %d charts", len(values), computed, len(charts))
 
+    from .charts import ChartCache, ChartStyle
     from .html import DocumentBuilder
 
-    html, css = DocumentBuilder(project, values, formatter).render()
+    settings = project.settings
+    style = ChartStyle(
+        settings.locale, settings.digits, [str(project.find_font(f)) for f in settings.chart_fonts]
+    )
+    cache = ChartCache(project.root, style)
+    html, css = DocumentBuilder(project, values, formatter, charts, cache).render()
+    if charts:
+        logger.info("charts: %d drawn, %d reused", cache.drawn, cache.reused)
     logger.info("rendered the HTML (%d characters)", len(html))
 
     from .pdf import render_pdf, write_atomically
@@ -79,7 +95,7 @@ def build(path: Path | str | None, output: Path | None = None) -> BuildResult:
     target = (output or project.output_path).resolve()
     write_atomically(pdf, target)
     seconds = time.perf_counter() - started
-    return BuildResult(target, pages, seconds)
+    return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
 
 
 def _count_pages(pdf: bytes) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .charts import ChartCache, ChartData
 from .errors import ErrorCollector, ReportError
 from .figures import Resolved
 from .formatting import Formatter
@@ -41,6 +42,15 @@ class TableView:
 
 
 @dataclass
+class FigureEntry:
+    """A numbered chart, for the list of figures."""
+
+    number: str
+    caption: str
+    anchor: str
+
+
+@dataclass
 class KeyFigure:
     label: str
     value: str
@@ -51,8 +61,19 @@ class KeyFigure:
 class DocumentBuilder:
     """Render the whole briefing to HTML and CSS for one project."""
 
-    def __init__(self, project: Project, values: dict[str, Resolved], formatter: Formatter) -> None:
+    def __init__(
+        self,
+        project: Project,
+        values: dict[str, Resolved],
+        formatter: Formatter,
+        charts: dict[str, ChartData] | None = None,
+        cache: ChartCache | None = None,
+    ) -> None:
+        """`cache` draws the charts; without it (when checking) they are only numbered."""
         self.project = project
+        self.charts = charts or {}
+        self.cache = cache
+        self.figure_list: list[FigureEntry] = []
         self.values = values
         self.formatter = formatter
         self.env = jinja2.Environment(
@@ -66,7 +87,7 @@ class DocumentBuilder:
         self.env.filters["show"] = lambda value: display(value, formatter)
         self.table_count = 0
         self.cited: set[str] = set()
-        self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite}
+        self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite, "chart": self.chart}
         self.narrative = Narrative(project.data, values, formatter, self.blocks)
 
     # -- blocks placed from the narrative ------------------------------------------------
@@ -75,6 +96,19 @@ class DocumentBuilder:
         quote = self.project.data.quotes[name]
         source = self.project.data.sources.get(quote.source or "")
         return self.env.get_template("quote.html.j2").render(quote=quote, source=source)
+
+    def chart(self, name: str) -> str:
+        if name not in self.charts:
+            raise ReportError(f"unknown chart '{name}'")
+        spec = self.project.data.charts[name]
+        number = self.formatter.plain(len(self.figure_list) + 1)
+        anchor = f"figure-{len(self.figure_list) + 1}"
+        self.figure_list.append(FigureEntry(number, spec.caption, anchor))
+        image = self.cache.path_for(self.charts[name], self.formatter).as_uri() if self.cache else ""
+        source = self.project.data.sources.get(spec.source or "")
+        return self.env.get_template("chart.html.j2").render(
+            spec=spec, number=number, anchor=anchor, image=image, source=source
+        )
 
     def cite(self, name: str) -> str:
         source = self.project.data.sources[name]
@@ -191,6 +225,7 @@ class DocumentBuilder:
             "edition": self.formatter.convert_digits(settings.edition or ""),
             "sections": sections,
             "key_figures": self.key_figures(),
+            "figure_list": self.figure_list,
             "sources": list(self.project.data.sources.values()),
             "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
             "fmt": self.formatter,

@@ -42,6 +42,14 @@ class Project:
         own = self.root / "fonts"
         return [d for d in (own, builtin_dir("fonts")) if d.is_dir()]
 
+    def find_font(self, name: str) -> Path:
+        """Return a font file from the project's fonts/, else from the built-in ones."""
+        for folder in self.font_dirs:
+            path = (folder / name).resolve()
+            if path.is_relative_to(folder.resolve()) and path.is_file():
+                return path
+        raise ReportError(f"font file not found in fonts/: {name}")
+
     @property
     def output_path(self) -> Path:
         return (self.root / self.settings.output).resolve()

@@ -47,6 +47,12 @@ class Settings:
     page_size: str = "A4"
     output: str = "output/briefing.pdf"
     key_figures: tuple[str, ...] = ()
+    chart_fonts: tuple[str, ...] = (
+        "NotoNaskhArabic-Regular.ttf",
+        "NotoNaskhArabic-Bold.ttf",
+        "NotoSerif-Regular.ttf",
+        "NotoSerif-Bold.ttf",
+    )
     location: Location | None = None
 
 
@@ -93,6 +99,34 @@ class TableSpec:
     columns: tuple[Column, ...] = ()
 
 
+CHART_KINDS = ("bar", "grouped", "line", "share", "timeline")
+CHART_KEYS = (
+    "kind", "title", "caption", "source", "alt", "figures", "labels", "periods",
+    "orientation", "style", "colors", "when", "value",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart declared in data: what it shows and how it is captioned."""
+
+    name: str
+    kind: str
+    caption: str
+    alt: str
+    location: Location
+    title: str | None = None
+    source: str | None = None
+    figures: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    periods: tuple[str, ...] = ()
+    orientation: str = "vertical"
+    style: str = "stacked"
+    colors: tuple[str, ...] = ()
+    when: str | None = None
+    value: str | None = None
+
+
 @dataclass(frozen=True)
 class Quote:
     name: str
@@ -132,6 +166,7 @@ class Data:
     quotes: dict[str, Quote] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    charts: dict[str, ChartSpec] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
 
 
@@ -281,7 +316,7 @@ FIGURE_KEYS = (
 TABLE_KEYS = ("caption", "source", "figures", "csv", "columns")
 QUOTE_KEYS = ("text", "speaker", "role", "occasion", "date", "source")
 SOURCE_KEYS = ("title", "publisher", "date", "url")
-SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources")
+SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources", "charts")
 
 
 def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings | None:
@@ -308,6 +343,7 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
         page_size=f.choice("page_size", PAGE_SIZES, "A4"),
         output=f.text("output") or "output/briefing.pdf",
         key_figures=f.names("key_figures"),
+        chart_fonts=f.names("chart_fonts") or Settings.chart_fonts,
         location=mapping.location,
     )
     f.check_unknown(SETTING_KEYS)
@@ -362,6 +398,10 @@ def read_data_file(
                 table = _read_table(name, entry, at, errors, load_csv)
                 if table:
                     data.tables[name] = table
+            elif kind == "charts":
+                chart = _read_chart(name, entry, at, errors)
+                if chart:
+                    data.charts[name] = chart
             elif kind == "quotes":
                 f = Fields(entry, f"quote '{name}'", errors)
                 data.quotes[name] = Quote(
@@ -506,3 +546,60 @@ def _read_table(
     return TableSpec(
         name, f.text("caption", True) or name, at, f.text("source"), figures, csv_table, tuple(columns)
     )
+
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollector) -> ChartSpec | None:
+    what = f"chart '{name}'"
+    f = Fields(entry, what, errors)
+    kind = entry.get("kind")
+    if kind is None:
+        errors.add(f"{what}: 'kind' is required (one of {', '.join(CHART_KINDS)})", at)
+        return None
+    if kind not in CHART_KINDS:
+        errors.add(
+            f"{what}: unknown kind {kind!r}; use one of {', '.join(CHART_KINDS)}{suggest(kind, CHART_KINDS)}",
+            entry.where("kind"),
+        )
+        return None
+    labels = entry.get("labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        errors.add(
+            f"{what}: 'labels' must map figure names (or periods) to short labels", entry.where("labels")
+        )
+        labels = {}
+    periods = entry.get("periods") or []
+    if not isinstance(periods, list):
+        errors.add(f"{what}: 'periods' must be a list", entry.where("periods"))
+        periods = []
+    colors = f.names("colors")
+    for colour in colors:
+        if not _COLOUR.match(colour):
+            errors.add(f"{what}: colour {colour!r} must be written #rrggbb", entry.where("colors"))
+    figures = f.names("figures")
+    if kind == "timeline":
+        if not entry.get("when"):
+            errors.add(f"{what}: a timeline needs 'when': a series of dates or years by event", at)
+    elif not figures:
+        errors.add(f"{what}: 'figures' must list the figures the chart shows", at)
+    spec = ChartSpec(
+        name=name,
+        kind=kind,
+        caption=f.text("caption", required=True) or name,
+        alt=f.text("alt", required=True) or "",
+        location=at,
+        title=f.text("title"),
+        source=f.text("source"),
+        figures=figures,
+        labels=tuple((str(k), v) for k, v in labels.items()),
+        periods=tuple(str(p) for p in periods),
+        orientation=f.choice("orientation", ("vertical", "horizontal"), "vertical"),
+        style=f.choice("style", ("stacked", "donut"), "stacked"),
+        colors=colors,
+        when=f.text("when"),
+        value=f.text("value"),
+    )
+    f.check_unknown(CHART_KEYS)
+    return spec

@@ -1,0 +1,193 @@
+"""Turn chart specs from data into drawable chart data, and cache drawn charts by content hash.
+
+Nothing here imports matplotlib: a build whose charts are all cached never pays for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import ErrorCollector, ReportError
+from .figures import Resolved
+from .schema import ChartSpec, Data, suggest
+
+logger = logging.getLogger(__name__)
+
+CACHE_FOLDER = ".report-cache/charts"
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a chart draws: categories in reading order, and one or more series of values."""
+
+    name: str
+    kind: str
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[float | None]]]
+    unit: str = ""
+    percent: bool = False
+    orientation: str = "vertical"
+    style: str = "stacked"
+    colors: list[str] = field(default_factory=list)
+    notes: list[float | None] = field(default_factory=list)  # timeline: a value per event
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    """Everything outside the data that changes how a chart looks."""
+
+    locale: str
+    digits: str
+    fonts: list[str]  # font files, regular first, then bold, then Latin fallbacks
+    width_mm: float = 160.0
+    height_mm: float = 80.0
+
+
+def prepare_charts(data: Data, values: dict[str, Resolved], errors: ErrorCollector) -> dict[str, ChartData]:
+    """Check every chart spec against the figures and return what each chart draws."""
+    prepared = {}
+    for spec in data.charts.values():
+        try:
+            prepared[spec.name] = _prepare(spec, data, values)
+        except ReportError as error:
+            errors.extend(error)
+    return prepared
+
+
+def _prepare(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartData:
+    what = f"chart '{spec.name}'"
+
+    def fail(message: str) -> ReportError:
+        return ReportError(f"{what}: {message}", spec.location)
+
+    labels = dict(spec.labels)
+
+    def figure(name: str | None) -> Resolved:
+        if name not in data.figures:
+            raise fail(f"unknown figure '{name}'{suggest(name or '', data.figures)}")
+        if name not in values:
+            raise fail(f"figure '{name}' has errors")
+        return values[name]
+
+    def series_of(name: str) -> dict[str, float]:
+        resolved = figure(name)
+        if not resolved.series:
+            raise fail(f"figure '{name}' is not a series (give it 'series: {{period: value}}')")
+        return resolved.series
+
+    def label(name: str) -> str:
+        return labels.get(name) or figure(name).figure.label
+
+    def check_counts(numbers: list[float | None]) -> None:
+        for number in numbers:
+            if number is not None and number < 0:
+                raise fail(f"cannot chart a negative count ({number:g})")
+
+    figures = [figure(name) for name in spec.figures]
+    unit = figures[0].figure.unit or "" if figures else ""
+    percent = unit in ("%", "٪")
+    common = {
+        "name": spec.name,
+        "kind": spec.kind,
+        "title": spec.title or "",
+        "unit": unit,
+        "percent": percent,
+    }
+    common.update(orientation=spec.orientation, style=spec.style, colors=list(spec.colors))
+
+    if spec.kind in ("bar", "share"):
+        numbers = [r.number for r in figures]
+        check_counts(numbers)
+        if spec.kind == "share" and sum(numbers) <= 0:
+            raise fail("the parts of a share chart add up to nothing")
+        return ChartData(categories=[label(n) for n in spec.figures], series=[("", numbers)], **common)
+
+    if spec.kind in ("grouped", "line"):
+        all_series = {name: series_of(name) for name in spec.figures}
+        periods = list(spec.periods)
+        if not periods:
+            for points in all_series.values():
+                periods.extend(p for p in points if p not in periods)
+        for name, points in all_series.items():
+            missing = [p for p in spec.periods if p not in points]
+            if missing:
+                raise fail(f"figure '{name}' has no period {missing[0]} (it has {', '.join(points)})")
+        if spec.kind == "line":
+            series = [(label(n), [all_series[n].get(p) for p in periods]) for n in spec.figures]
+            categories = [labels.get(p, p) for p in periods]
+        else:
+            # Grouped bars: one group per figure, one bar per period.
+            series = [(labels.get(p, p), [all_series[n].get(p) for n in spec.figures]) for p in periods]
+            categories = [label(n) for n in spec.figures]
+        for _, numbers in series:
+            check_counts(numbers)
+        return ChartData(categories=categories, series=series, **common)
+
+    # A timeline: events keyed by name, placed by `when`, annotated with `value`.
+    when = series_of(spec.when or "")
+    extra = series_of(spec.value) if spec.value else {}
+    events = sorted(when, key=lambda key: when[key])
+    notes = []
+    for key in events:
+        number = extra.get(key)
+        check_counts([number])
+        notes.append(number)
+    unit = figure(spec.value).figure.unit or "" if spec.value else ""
+    common["unit"] = unit
+    return ChartData(
+        categories=[labels.get(key, key) for key in events],
+        series=[("", [when[key] for key in events])],
+        notes=notes,
+        **common,
+    )
+
+
+class ChartCache:
+    """Drawn charts stored as SVG files named by the hash of everything that shapes them."""
+
+    def __init__(self, root: Path, style: ChartStyle) -> None:
+        self.folder = root / CACHE_FOLDER
+        self.style = style
+        self.drawn = 0
+        self.reused = 0
+        self._style_key = _style_fingerprint(style)
+
+    def key(self, chart: ChartData) -> str:
+        payload = json.dumps(
+            {"chart": asdict(chart), "style": self._style_key}, sort_keys=True, ensure_ascii=False
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+    def path_for(self, chart: ChartData, formatter) -> Path:
+        """Return the SVG for a chart, drawing it only when no cached copy exists."""
+        path = self.folder / f"{chart.name}-{self.key(chart)}.svg"
+        if path.is_file():
+            self.reused += 1
+            return path
+        from .drawing import draw_svg  # matplotlib is imported only when a chart must be drawn
+
+        svg = draw_svg(chart, self.style, formatter)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(svg)
+        temporary.replace(path)
+        self.drawn += 1
+        return path
+
+
+def _style_fingerprint(style: ChartStyle) -> dict:
+    """Hash the style, the font files and the drawing code: a change in any redraws the charts."""
+    fonts = [hashlib.sha256(Path(font).read_bytes()).hexdigest()[:16] for font in style.fonts]
+    code = hashlib.sha256((Path(__file__).parent / "drawing.py").read_bytes()).hexdigest()[:16]
+    try:
+        from importlib.metadata import version
+
+        matplotlib_version = version("matplotlib")
+    except Exception:  # noqa: BLE001 - a missing version only weakens the cache key
+        matplotlib_version = "unknown"
+    return {**asdict(style), "fonts": fonts, "code": code, "matplotlib": matplotlib_version}
