@@ -289,7 +289,7 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> None:
     first, last = min(when), max(when)
     axes.axhline(0, color=INK, linewidth=1.2, zorder=1)
     colours = _colours(chart)
-    for index, (name, year, note) in enumerate(zip(chart.categories, when, chart.notes, strict=True)):
+    for name, year, note in zip(chart.categories, when, chart.notes, strict=True):
         axes.plot(
             [year], [0], marker="o", markersize=9, color=colours[0] if note is None else colours[1], zorder=3
         )
