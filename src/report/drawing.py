@@ -236,8 +236,8 @@ def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> None:
     axes.set_xticks(positions, [label(c) for c in chart.categories])
     axes.set_xlim(-0.5, count - 0.5)
     _value_axis_right(axes, formatter, chart.percent)
-    axes.set_ylim(bottom=0)
-    axes.margins(y=0.2)
+    highest = max((v for _, values in chart.series for v in values if v is not None), default=1)
+    axes.set_ylim(0, highest * 1.22)  # from zero, with room for the value labels under the title
     if len(chart.series) > 1:
         _legend(axes, label)
 

@@ -73,7 +73,10 @@ def render_pdf(html: str, css: str, base: Path, roots: list[Path], font_dirs: li
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_identifier=b"report")
+        # Tagged: headings, tables and figures with their alt text reach assistive technology.
+        return document.write_pdf(
+            stylesheets=[stylesheet], font_config=fonts, pdf_identifier=b"report", pdf_tags=True
+        )
     except FatalURLFetchingError as error:
         raise ReportError(fetcher.refused[0] if fetcher.refused else str(error)) from None
 

@@ -1,0 +1,262 @@
+"""Charts: shaped and ordered Arabic checked against an independent renderer, formatting, cache, errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFont, features
+
+from conftest import EXAMPLE, ROOT, copy_project, make_project, run_cli
+
+FONT = ROOT / "fonts" / "NotoNaskhArabic-Regular.ttf"
+LABEL = "المنخرطون في الحسابات الرسمية"
+
+
+def _ink(image: Image.Image) -> Image.Image:
+    """Crop to the ink and normalise the size, so two renderers can be compared."""
+    grey = image.convert("L")
+    box = ImageChops.invert(grey).getbbox()
+    return grey.crop(box).resize((400, 60), Image.Resampling.LANCZOS)
+
+
+def _pillow(text: str) -> Image.Image:
+    assert features.check("raqm"), "Pillow without libraqm cannot be the oracle"
+    font = ImageFont.truetype(str(FONT), 64, layout_engine=ImageFont.Layout.RAQM)
+    image = Image.new("L", (1600, 200), 255)
+    ImageDraw.Draw(image).text((20, 40), text, font=font, fill=0, direction="rtl", language="ar")
+    return _ink(image)
+
+
+def _matplotlib(text: str, env: dict[str, str] | None = None) -> Image.Image:
+    """Draw a label the way charts do (drawing.shape_label, chart fonts), in a fresh process."""
+    code = f"""
+import io, sys
+from report.drawing import chart_rc, register_fonts, shape_label
+import matplotlib.pyplot as plt
+families = register_fonts([{str(FONT)!r}])
+with plt.rc_context(chart_rc(families)):
+    fig = plt.figure(figsize=(8, 1), dpi=200)
+    fig.text(0.5, 0.5, shape_label({text!r}), ha="center", va="center", fontsize=22)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor="white")
+sys.stdout.buffer.write(buffer.getvalue())
+"""
+    environment = {**os.environ, **(env or {})}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=True, env=environment
+    ).stdout
+    import io
+
+    return _ink(Image.open(io.BytesIO(out)))
+
+
+def _distance(a: Image.Image, b: Image.Image) -> float:
+    return float(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).mean())
+
+
+def test_chart_labels_are_shaped_and_ordered_like_an_independent_renderer():
+    oracle = _pillow(LABEL)
+    ours = _distance(_matplotlib(LABEL), oracle)
+    reversed_text = _distance(_pillow(LABEL[::-1]), oracle)
+    forced_reshape = _distance(_matplotlib(LABEL, {"REPORT_CHART_SHAPING": "reshape"}), oracle)
+    # Our label matches the oracle closely; a reversed or doubly shaped label does not.
+    assert ours < 12, ours
+    assert reversed_text > 2.5 * ours, (ours, reversed_text)
+    assert forced_reshape > 2.5 * ours, (ours, forced_reshape)
+
+
+def test_reshaping_is_only_for_a_matplotlib_without_libraqm(monkeypatch):
+    from matplotlib import ft2font
+
+    from report import drawing
+
+    assert drawing.has_libraqm(), "this matplotlib should shape Arabic itself"
+    assert drawing.shape_label(LABEL) == LABEL  # logical order, untouched
+    monkeypatch.setattr(ft2font, "__libraqm_version__", None, raising=False)
+    assert not drawing.has_libraqm()
+    fallback = drawing.shape_label(LABEL)
+    assert fallback != LABEL
+    assert "\ufe8d" in fallback or any("\ufe70" <= c <= "\ufeff" for c in fallback)  # presentation forms
+    monkeypatch.setenv("REPORT_CHART_SHAPING", "native")
+    assert drawing.shape_label(LABEL) == LABEL
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected"),
+    [
+        ("western", ["0", "60.000", "120.000", "180.000", "240.000"]),
+        ("arabic-indic", ["٠", "٦٠٬٠٠٠", "١٢٠٬٠٠٠", "١٨٠٬٠٠٠", "٢٤٠٬٠٠٠"]),
+    ],
+)
+def test_tick_labels_follow_the_digit_style(digits, expected):
+    import matplotlib.pyplot as plt
+
+    from report.charts import ChartData, ChartStyle
+    from report.drawing import build_figure, chart_rc, register_fonts
+    from report.formatting import Formatter
+
+    chart = ChartData("c", "bar", "", ["أ", "ب"], [("", [141241, 240406])])
+    style = ChartStyle("ar_MA", digits, [str(FONT)])
+    with plt.rc_context(chart_rc(register_fonts(style.fonts))):
+        figure = build_figure(chart, style, Formatter("ar_MA", digits))
+        figure.canvas.draw()
+        axes = figure.axes[0]
+        ticks = [t.get_text() for t in axes.get_yticklabels() if t.get_text()]
+        bar_labels = [t.get_text() for t in axes.texts]
+        plt.close(figure)
+    assert ticks[: len(expected)] == expected
+    assert bar_labels == [Formatter("ar_MA", digits).number(v) for v in (141241, 240406)]
+    # The value axis is on the right.
+    assert axes.yaxis.get_ticks_position() == "right"
+
+
+def test_a_glyph_missing_from_every_font_is_an_error(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": """\
+                figures:
+                  a: {label: "☃ ثلج", value: 3}
+                  b: {label: باء, value: 4}
+                charts:
+                  snow:
+                    kind: bar
+                    caption: تجربة
+                    alt: تجربة
+                    figures: [a, b]
+                """,
+            "data/sections/01-a.md": "# عنوان\n\n{{ chart('snow') }}\n",
+        },
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 2
+    message = result.stderr.strip()
+    assert message.startswith(
+        "data/sections/01-a.md:3: chart 'snow': Glyph 9731 (\\N{SNOWMAN}) missing from font(s) "
+    )
+    assert "Noto Naskh Arabic" in message and "Noto Serif" in message and "\n" not in message
+
+
+CHART_BASE = """\
+figures:
+  a: {label: ألف, value: 3}
+  s: {label: سلسلة, series: {2020: 1, 2021: 2}}
+charts:
+  c:
+    caption: تجربة
+    alt: تجربة
+"""
+
+
+@pytest.mark.parametrize(
+    ("chart", "expected"),
+    [
+        (
+            "    kind: pie\n    figures: [a]\n",
+            "data/figures.yaml:8:5: chart 'c': unknown kind 'pie'; use one of bar, grouped, line, share, timeline",
+        ),
+        (
+            "    kind: line\n    figures: [a]\n",
+            "data/figures.yaml:5:3: chart 'c': figure 'a' is not a series (give it 'series: {period: value}')",
+        ),
+        (
+            "    kind: bar\n    figures: [aa]\n",
+            "data/figures.yaml:5:3: chart 'c': unknown figure 'aa' (did you mean 'a'?)",
+        ),
+        (
+            "    kind: line\n    figures: [s]\n    periods: [2019]\n",
+            "data/figures.yaml:5:3: chart 'c': figure 's' has no period 2019 (it has 2020, 2021)",
+        ),
+        (
+            "    kind: timeline\n",
+            "data/figures.yaml:5:3: chart 'c': a timeline needs 'when': a series of dates or years by event",
+        ),
+        (
+            "    kind: bar\n",
+            "data/figures.yaml:5:3: chart 'c': 'figures' must list the figures the chart shows",
+        ),
+        (
+            "    kind: bar\n    figures: [a]\n    colors: [blue]\n",
+            "data/figures.yaml:10:5: chart 'c': colour 'blue' must be written #rrggbb",
+        ),
+    ],
+)
+def test_chart_spec_errors(tmp_path, chart, expected):
+    project = make_project(tmp_path, {"data/figures.yaml": CHART_BASE + chart})
+    result = run_cli("check", str(project))
+    assert (result.returncode, result.stderr.strip()) == (2, expected)
+
+
+def test_negative_counts_cannot_be_charted(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  a: {label: ألف, value: -3, signed: true}\ncharts:\n  c: {kind: bar, caption: x, alt: y, figures: [a]}\n"
+        },
+    )
+    result = run_cli("check", str(project))
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "data/figures.yaml:4:3: chart 'c': cannot chart a negative count (-3)",
+    )
+
+
+def test_charts_are_cached_and_only_changed_ones_redrawn(tmp_path):
+    from report.build import build
+
+    project = copy_project(ROOT, tmp_path)
+    first = build(project, tmp_path / "a.pdf")
+    assert (first.charts_drawn, first.charts_reused) == (6, 0)
+    second = build(project, tmp_path / "b.pdf")
+    assert (second.charts_drawn, second.charts_reused) == (0, 6)
+    # A changed figure redraws the chart that shows it, and changes the text, in one build.
+    path = project / "data" / "digital.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("value: 207000") == 1
+    path.write_text(
+        text.replace("value: 207000", "value: 217000").replace("value: 1127944", "value: 1137944"),
+        encoding="utf-8",
+    )
+    third = build(project, tmp_path / "c.pdf")
+    assert (third.charts_drawn, third.charts_reused) == (1, 5)
+    from conftest import read_pdf
+
+    assert "217.000" in read_pdf(tmp_path / "c.pdf").flat
+
+
+def test_charts_are_vector_with_alt_text_in_the_tagged_pdf(default_pdf, default_project):
+    project, _, _ = default_project
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(default_pdf.path)], capture_output=True, text=True, check=True
+    )
+    assert len(listing.stdout.strip().splitlines()) == 2, "a raster image is in the PDF"
+    from pypdf import PdfReader
+
+    alts = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure" and "/Alt" in node:
+                alts.append(str(node["/Alt"]))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+                if hasattr(kid, "get_object"):
+                    walk(kid)
+
+    walk(PdfReader(default_pdf.path).trailer["/Root"]["/StructTreeRoot"])
+    assert sorted(alts) == sorted(chart.alt for chart in project.data.charts.values())
+    # Numbered in order of appearance, listed after the contents with captions.
+    flat = default_pdf.flat
+    for chart in project.data.charts.values():
+        assert chart.caption.replace(" ", "") in flat
+    assert "قائمةالأشكال" in flat
+
+
+def test_example_charts_build(example_pdf):
+    assert "الشكل" in example_pdf.text
+    assert (EXAMPLE / "data" / "figures.yaml").read_text(encoding="utf-8").count("kind:") == 2
