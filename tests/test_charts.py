@@ -260,3 +260,45 @@ def test_charts_are_vector_with_alt_text_in_the_tagged_pdf(default_pdf, default_
 def test_example_charts_build(example_pdf):
     assert "الشكل" in example_pdf.text
     assert (EXAMPLE / "data" / "figures.yaml").read_text(encoding="utf-8").count("kind:") == 2
+
+
+def test_a_build_with_every_chart_cached_does_not_import_matplotlib(tmp_path):
+    project = copy_project(EXAMPLE, tmp_path)
+    code = (
+        "import sys\n"
+        "from report.build import build\n"
+        "result = build(sys.argv[1], sys.argv[2])\n"
+        "print(result.charts_drawn, result.charts_reused, 'matplotlib' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(project), str(tmp_path / "out.pdf")],
+            capture_output=True,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    assert [run.stdout.split() for run in runs] == [["2", "0", "True"], ["0", "2", "False"]], runs[-1].stderr
+
+
+def test_grouped_and_donut_charts_draw_right_to_left(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from report.charts import ChartData, ChartStyle
+    from report.drawing import build_figure, chart_rc, draw_svg, register_fonts
+    from report.formatting import Formatter
+
+    style = ChartStyle("ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSerif-Regular.ttf")])
+    grouped = ChartData(
+        "g", "grouped", "", ["فيسبوك", "إكس"], [("2020", [191903, None]), ("2021", [282638, 317074])]
+    )
+    with plt.rc_context(chart_rc(register_fonts(style.fonts))):
+        figure = build_figure(grouped, style, Formatter())
+        axes = figure.axes[0]
+        figure.canvas.draw()
+        groups = {t.get_text(): t.get_position()[0] for t in axes.get_xticklabels()}
+        plt.close(figure)
+    # The first group (فيسبوك) stands to the right of the second.
+    assert groups["فيسبوك"] > groups["إكس"]
+    donut = ChartData("d", "share", "", ["أ", "ب"], [("", [3, 1])], style="donut")
+    assert draw_svg(donut, style, Formatter()).startswith(b"<?xml")

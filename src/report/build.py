@@ -92,7 +92,7 @@ def build(path: Path | str | None, output: Path | None = None) -> BuildResult:
     pages = _count_pages(pdf)
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
-    target = (output or project.output_path).resolve()
+    target = Path(output).resolve() if output else project.output_path
     write_atomically(pdf, target)
     seconds = time.perf_counter() - started
     return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
