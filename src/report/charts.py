@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -173,9 +175,11 @@ class ChartCache:
 
         svg = draw_svg(chart, self.style, formatter)
         self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(svg)
-        temporary.replace(path)
+        # A unique temporary name: two builds drawing the same chart must not collide.
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=self.folder)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(svg)
+        os.replace(temporary, path)
         self.drawn += 1
         return path
 

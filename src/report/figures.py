@@ -65,6 +65,10 @@ _OPERATORS = {
 }
 
 
+class _DependsOnBroken(Exception):
+    """A computed figure uses one that has errors: stay silent, the cause is reported."""
+
+
 class _Evaluator:
     """Evaluate `compute` expressions over the figures, in dependency order."""
 
@@ -104,6 +108,8 @@ class _Evaluator:
             return None
         try:
             value = self._node(tree.body, figure)
+        except _DependsOnBroken:
+            return None
         except ReportError as error:
             self.errors.extend(error)
             return None
@@ -146,9 +152,7 @@ class _Evaluator:
             )
         resolved = self.resolve(name)
         if resolved is None:
-            raise ReportError(
-                f"figure '{figure.name}': depends on '{name}', which has errors", figure.location
-            )
+            raise _DependsOnBroken()  # the broken figure reports its own problem
         return resolved
 
 

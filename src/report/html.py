@@ -88,7 +88,9 @@ class DocumentBuilder:
         self.table_count = 0
         self.cited: set[str] = set()
         self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite, "chart": self.chart}
-        self.narrative = Narrative(project.data, values, formatter, self.blocks)
+        self.narrative = Narrative(
+            project.data, values, formatter, self.blocks, project.settings.markdown_html
+        )
 
     # -- blocks placed from the narrative ------------------------------------------------
 

@@ -69,6 +69,13 @@ class FigureRef(Value):
     def __iter__(self):
         raise ReportError(f"figure '{self.name}' cannot be looped over; use '{self.name}.series'")
 
+    def __getattr__(self, field: str) -> Any:
+        # Only reached for names that are not attributes: a misspelt field.
+        if field.startswith("__"):
+            raise AttributeError(field)
+        fields = ("label", "unit", "source", "approx", "note", "period", "series", "number", "name")
+        raise ReportError(f"figure '{self.name}' has no field '{field}'{suggest(field, fields)}")
+
 
 @dataclass
 class Fragments:
@@ -112,6 +119,7 @@ class Narrative:
         values: dict[str, Resolved],
         formatter: Formatter,
         blocks: dict[str, Callable[..., str]],
+        allow_html: bool = False,
     ) -> None:
         self.data = data
         self.formatter = formatter
@@ -126,7 +134,8 @@ class Narrative:
         self.context: dict[str, Any] = {name: FigureRef(r) for name, r in values.items()}
         self.context.update({name: _facts(value) for name, value in data.facts.items()})
         self.context.update({name: _QuoteRef(q) for name, q in data.quotes.items()})
-        self.markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
+        # Raw HTML in sections is shown as text unless the project opts in (markdown_html).
+        self.markdown = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
         self.markdown.enable("table").disable("image")
         self._fragments = Fragments()
 

@@ -6,6 +6,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
 from .errors import Location, ReportError
@@ -28,13 +29,18 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
         def __init__(self) -> None:
             super().__init__(allowed_protocols=("file",))
             self.roots = [root.resolve() for root in roots]
-            self.refused: list[str] = []
+            self.refused: list[ReportError] = []
 
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             if url.startswith(FONT_SCHEME):
-                path = _find_font(url[len(FONT_SCHEME) :], font_dirs)
+                name = url[len(FONT_SCHEME) :]
+                path = _find_font(name, font_dirs)
                 if path is None:
-                    return self._refuse(url, f"font file not found in fonts/: {url[len(FONT_SCHEME) :]}")
+                    return self._refuse(url, f"font file not found in fonts/: {name}")
+                problem = font_problem(path)
+                if problem:
+                    # WeasyPrint would silently fall back to a system font.
+                    return self._refuse(url, f"not a usable font file ({problem})", Location(path))
             else:
                 parts = urlsplit(url)
                 path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
@@ -46,11 +52,24 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
                     return self._refuse(url, f"file not found: {path}")
             return URLFetcherResponse(path.as_uri(), path.read_bytes())
 
-        def _refuse(self, url: str, message: str):
-            self.refused.append(message)
+        def _refuse(self, url: str, message: str, location: Location | None = None):
+            self.refused.append(ReportError(message, location))
             raise FatalURLFetchingError(message)
 
     return ProjectFetcher()
+
+
+def font_problem(path: Path) -> str | None:
+    """Return why a font file cannot be used, or None when it can."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            if "cmap" not in font or font.getBestCmap() is None:
+                return "it has no character map"
+    except (TTLibError, OSError, AssertionError, KeyError, ValueError, struct_error) as error:
+        return str(error) or type(error).__name__
+    return None
 
 
 def _find_font(name: str, font_dirs: list[Path]) -> Path | None:
@@ -74,11 +93,15 @@ def render_pdf(html: str, css: str, base: Path, roots: list[Path], font_dirs: li
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
         # Tagged: headings, tables and figures with their alt text reach assistive technology.
-        return document.write_pdf(
+        pdf = document.write_pdf(
             stylesheets=[stylesheet], font_config=fonts, pdf_identifier=b"report", pdf_tags=True
         )
     except FatalURLFetchingError as error:
-        raise ReportError(fetcher.refused[0] if fetcher.refused else str(error)) from None
+        raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
+    if fetcher.refused:
+        # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
+        raise fetcher.refused[0]
+    return pdf
 
 
 def write_atomically(data: bytes, target: Path) -> None:
@@ -86,6 +109,9 @@ def write_atomically(data: bytes, target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except (FileExistsError, NotADirectoryError):
+        message = f"cannot write the output: {target.parent.name} is a file, not a folder"
+        raise ReportError(message, Location(target)) from None
     except OSError as error:
         raise ReportError(f"cannot write the output: {error.strerror}", Location(target)) from None
     try:

@@ -47,6 +47,7 @@ class Settings:
     page_size: str = "A4"
     output: str = "output/briefing.pdf"
     key_figures: tuple[str, ...] = ()
+    markdown_html: bool = False
     chart_fonts: tuple[str, ...] = (
         "NotoNaskhArabic-Regular.ttf",
         "NotoNaskhArabic-Bold.ttf",
@@ -343,6 +344,7 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
         page_size=f.choice("page_size", PAGE_SIZES, "A4"),
         output=f.text("output") or "output/briefing.pdf",
         key_figures=f.names("key_figures"),
+        markdown_html=f.flag("markdown_html"),
         chart_fonts=f.names("chart_fonts") or Settings.chart_fonts,
         location=mapping.location,
     )

@@ -137,7 +137,8 @@ def load_csv(path: Path) -> CsvTable:
             rows.append(dict(zip(header, cells, strict=True)))
             lines.append(line)
     except csv.Error as error:
-        raise ReportError(f"invalid CSV: {error}", Location(path, reader.line_num)) from None
+        hint = " (a quotation mark opened and never closed?)" if "end of data" in str(error) else ""
+        raise ReportError(f"invalid CSV: {error}{hint}", Location(path, reader.line_num)) from None
     if not header:
         errors.add("the CSV file is empty: a header row is expected", Location(path))
     errors.raise_if_any()
