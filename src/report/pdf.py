@@ -108,7 +108,9 @@ def write_atomically(data: bytes, target: Path) -> None:
     """Write beside the target and rename, so a failed build never leaves a partial PDF."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        _remove_abandoned_temporaries(target)
+        prefix = f".{target.name}.{os.getpid()}."
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     except (FileExistsError, NotADirectoryError):
         message = f"cannot write the output: {target.parent.name} is a file, not a folder"
         raise ReportError(message, Location(target)) from None
@@ -124,6 +126,24 @@ def write_atomically(data: bytes, target: Path) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise ReportError(f"cannot write the output: {error.strerror}", Location(target)) from None
+
+
+def _remove_abandoned_temporaries(target: Path) -> None:
+    """Delete temporary files left by killed builds (their process is gone); keep live ones."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
