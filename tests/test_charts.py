@@ -136,7 +136,7 @@ def test_a_glyph_missing_from_every_font_is_an_error(tmp_path):
     assert result.returncode == 2
     message = result.stderr.strip()
     assert message.startswith(
-        "data/sections/01-a.md:3: chart 'snow': Glyph 9731 (\\N{SNOWMAN}) missing from font(s) "
+        "data/figures.yaml:5:3: chart 'snow': Glyph 9731 (\\N{SNOWMAN}) missing from font(s) "
     )
     assert "Noto Naskh Arabic" in message and "Noto Serif" in message and "\n" not in message
 
@@ -267,7 +267,7 @@ def test_a_build_with_every_chart_cached_does_not_import_matplotlib(tmp_path):
     code = (
         "import sys\n"
         "from report.build import build\n"
-        "result = build(sys.argv[1], sys.argv[2])\n"
+        "result = build(sys.argv[1], sys.argv[2], force=True)\n"
         "print(result.charts_drawn, result.charts_reused, 'matplotlib' in sys.modules)\n"
     )
     runs = [

@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from conftest import SETTINGS, make_project
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
+from conftest import SETTINGS, make_project
 from report.formatting import Formatter
 
 western = Formatter("ar_MA", "western")
@@ -64,7 +65,8 @@ values = st.one_of(
     st.none(),
 )
 texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from("<>&*_[]()#{}`|\\\"'%ملاأ"),
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
+    | st.sampled_from("<>&*_[]()#{}`|\\\"'%ملاأ"),
     min_size=1,
     max_size=30,
 )

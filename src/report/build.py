@@ -1,4 +1,4 @@
-"""The pipeline: load -> validate -> compute -> HTML -> PDF -> write."""
+"""The pipeline: load -> up to date? -> validate -> compute -> charts -> HTML -> PDF -> write."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class BuildResult:
     seconds: float
     charts_drawn: int = 0
     charts_reused: int = 0
+    up_to_date: bool = False
 
 
 def _prepare(project: Project):
@@ -57,53 +58,66 @@ def check(path: Path | str | None) -> Project:
     return project
 
 
-def build(path: Path | str | None, output: Path | None = None) -> BuildResult:
+def build(path: Path | str | None, output: Path | str | None = None, force: bool = False) -> BuildResult:
     """Build the project's PDF and write it in place of the previous one when complete."""
+    from .manifest import Manifest, fingerprint, previous_edition, write_manifest
+
     started = time.perf_counter()
     project = load_project(path)
+    target = Path(output).resolve() if output else project.output_path
+    inputs = fingerprint(project.root, target)
+    manifest = Manifest.read(target)
+    if not force and manifest is not None and manifest.is_current(inputs, target):
+        # Nothing changed: no figures computed, no matplotlib, no WeasyPrint.
+        seconds = time.perf_counter() - started
+        return BuildResult(target, manifest.data.get("pages", 0), seconds, up_to_date=True)
     logger.info(
         "loaded %s: %d input files, %d sections",
         project.root,
         len(project.input_files),
         len(project.sections),
     )
+
     values, formatter, charts = _prepare(project)
     computed = sum(1 for v in values.values() if v.figure.compute)
     logger.info("checked %d figures (%d computed), %d charts", len(values), computed, len(charts))
 
+    from .changes import compare, snapshot
+
+    settings = project.settings
+    edition = settings.edition or settings.date.isoformat()
+    current = snapshot(project, values)
+    previous = previous_edition(manifest, edition)
+    changes = compare(previous[1], current) if previous else None
+
     from .charts import ChartCache, ChartStyle
     from .html import DocumentBuilder
 
-    settings = project.settings
     style = ChartStyle(
         settings.locale, settings.digits, [str(project.find_font(f)) for f in settings.chart_fonts]
     )
     cache = ChartCache(project.root, style)
-    html, css = DocumentBuilder(project, values, formatter, charts, cache).render()
-    if charts:
+    builder = DocumentBuilder(
+        project, values, formatter, charts, cache, changes, previous[0] if previous else None
+    )
+    needed = [charts[name] for name in builder.charts_used() if name in charts]
+    cache.draw_all(needed, formatter, {name: spec.location for name, spec in project.data.charts.items()})
+    if needed:
         logger.info("charts: %d drawn, %d reused", cache.drawn, cache.reused)
+    html, css = builder.render()
     logger.info("rendered the HTML (%d characters)", len(html))
 
     from .pdf import render_pdf, write_atomically
 
     typeset = time.perf_counter()
     roots = [project.root, *project.template_dirs, *project.font_dirs]
-    pdf = render_pdf(html, css, project.root, roots, project.font_dirs)
-    pages = _count_pages(pdf)
+    pdf, pages = render_pdf(html, css, project.root, roots, project.font_dirs)
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
-    target = Path(output).resolve() if output else project.output_path
     write_atomically(pdf, target)
+    write_manifest(target, {**inputs, "pages": pages}, current, edition)
     seconds = time.perf_counter() - started
     return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
-
-
-def _count_pages(pdf: bytes) -> int:
-    import io
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 __all__ = ["BuildResult", "ReportError", "build", "check"]

@@ -157,6 +157,7 @@ class ChartCache:
         self.style = style
         self.drawn = 0
         self.reused = 0
+        self._drawn_here: set[Path] = set()  # drawn by this build: not counted as reused
         self._style_key = _style_fingerprint(style)
 
     def key(self, chart: ChartData) -> str:
@@ -165,15 +166,43 @@ class ChartCache:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
-    def path_for(self, chart: ChartData, formatter) -> Path:
-        """Return the SVG for a chart, drawing it only when no cached copy exists."""
-        path = self.folder / f"{chart.name}-{self.key(chart)}.svg"
-        if path.is_file():
-            self.reused += 1
-            return path
-        from .drawing import draw_svg  # matplotlib is imported only when a chart must be drawn
+    def draw_all(self, charts: list[ChartData], formatter, locations: dict | None = None) -> None:
+        """Draw the charts missing from the cache, in parallel across the machine's cores.
 
-        svg = draw_svg(chart, self.style, formatter)
+        A chart that cannot be drawn is reported at its declaration (`locations` by name).
+        """
+        try:
+            self._draw_all(charts, formatter)
+        except ReportError as error:
+            name = next((c.name for c in charts if f"chart '{c.name}'" in error.message), None)
+            raise ReportError(error.message, (locations or {}).get(name)) from None
+
+    def _draw_all(self, charts: list[ChartData], formatter) -> None:
+        missing = [c for c in charts if not self._path(c).is_file()]
+        if not missing:
+            return
+        from . import drawing  # imported once here, inherited by the forked workers
+
+        workers = min(len(missing), os.cpu_count() or 1)
+        if workers < 2:
+            for chart in missing:
+                self._store(chart, drawing.draw_svg(chart, self.style, formatter))
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(drawing.draw_svg, chart, self.style, formatter) for chart in missing]
+            for done, (chart, future) in enumerate(zip(missing, futures, strict=True), start=1):
+                self._store(chart, future.result())
+                logger.info("drew chart %d of %d: %s", done, len(missing), chart.name)
+
+    def _path(self, chart: ChartData) -> Path:
+        return self.folder / f"{chart.name}-{self.key(chart)}.svg"
+
+    def _store(self, chart: ChartData, svg: bytes) -> Path:
+        path = self._path(chart)
         self.folder.mkdir(parents=True, exist_ok=True)
         # A unique temporary name: two builds drawing the same chart must not collide.
         handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=self.folder)
@@ -181,6 +210,19 @@ class ChartCache:
             stream.write(svg)
         os.replace(temporary, path)
         self.drawn += 1
+        self._drawn_here.add(path)
+        return path
+
+    def path_for(self, chart: ChartData, formatter) -> Path:
+        """Return the SVG for a chart, drawing it only when no cached copy exists."""
+        path = self._path(chart)
+        if path.is_file():
+            if path not in self._drawn_here:
+                self.reused += 1
+            return path
+        from .drawing import draw_svg  # matplotlib is imported only when a chart must be drawn
+
+        self._store(chart, draw_svg(chart, self.style, formatter))
         return path
 
 

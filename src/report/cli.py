@@ -25,10 +25,44 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
     build.add_argument("-o", "--output", type=Path, help="PDF file to write (default: settings.output)")
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    build.add_argument("--watch", action="store_true", help="rebuild on every saved change (Ctrl-C stops)")
 
     check = commands.add_parser("check", help="validate data and sections without typesetting")
     check.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+
+    diff = commands.add_parser(
+        "diff",
+        help="list the figures and sections that changed between two editions",
+        description=(
+            "Compare two editions. OLD and NEW are project folders, PDFs (their manifest beside them) "
+            "or manifest files. With only a project (default: the current folder), compare the project "
+            "as it is now with its last build."
+        ),
+    )
+    diff.add_argument("old", nargs="?", default=None, metavar="OLD")
+    diff.add_argument("new", nargs="?", default=None, metavar="NEW")
     return parser
+
+
+def _build(args: argparse.Namespace, root: Path) -> None:
+    from .build import build
+
+    def once() -> None:
+        result = build(args.project, args.output, force=args.force)
+        if result.up_to_date:
+            print(f"{result.output} is up to date ({result.seconds:.2f} s)", flush=True)
+        else:
+            print(f"wrote {result.output} ({result.pages} pages) in {result.seconds:.1f} s", flush=True)
+
+    if args.watch:
+        from .project import find_project
+        from .watch import watch
+
+        print("watching for changes (Ctrl-C to stop)", flush=True)
+        watch(find_project(args.project), once, root)
+    else:
+        once()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         # WeasyPrint and fontTools report layout details at WARNING; keep the user's output clean.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
-    root = Path(args.project).resolve()
+    root = Path(
+        getattr(args, "project", None)
+        or (args.old if args.command == "diff" and args.new is None else None)
+        or "."
+    ).resolve()
     try:
         if args.command == "build":
-            from .build import build
+            _build(args, root)
+        elif args.command == "diff":
+            from .editions import diff_command
 
-            result = build(args.project, args.output)
-            print(f"wrote {result.output} ({result.pages} pages) in {result.seconds:.1f} s")
+            print(diff_command(args.old, args.new))
         else:
             from .build import check
 

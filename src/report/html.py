@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .changes import Changes
 from .charts import ChartCache, ChartData
 from .errors import ErrorCollector, ReportError
 from .figures import Resolved
@@ -51,6 +52,14 @@ class FigureEntry:
 
 
 @dataclass
+class WhatsNew:
+    label: str
+    old: str
+    new: str
+    change: str
+
+
+@dataclass
 class KeyFigure:
     label: str
     value: str
@@ -68,9 +77,16 @@ class DocumentBuilder:
         formatter: Formatter,
         charts: dict[str, ChartData] | None = None,
         cache: ChartCache | None = None,
+        changes: Changes | None = None,
+        previous_edition: str | None = None,
     ) -> None:
-        """`cache` draws the charts; without it (when checking) they are only numbered."""
+        """`cache` draws the charts; without it (when checking) they are only numbered.
+
+        `changes` against `previous_edition` feed the optional "what's new" page.
+        """
         self.project = project
+        self.changes = changes
+        self.previous_edition = previous_edition
         self.charts = charts or {}
         self.cache = cache
         self.figure_list: list[FigureEntry] = []
@@ -187,6 +203,40 @@ class DocumentBuilder:
 
     # -- the document --------------------------------------------------------------------
 
+    def charts_used(self) -> list[str]:
+        """The charts the sections place, in order: only those are drawn."""
+        names: list[str] = []
+        for section in self.project.sections:
+            names.extend(n for n in self.narrative.references(section, "chart") if n not in names)
+        return names
+
+    def whats_new(self) -> list[WhatsNew]:
+        """Rows of the "what's new in this edition" page: the figures that moved."""
+        if not (self.project.settings.whats_new and self.changes):
+            return []
+        fmt = self.formatter
+        rows = []
+        for change in self.changes.figures:
+            percent = _is_percent(change.unit)
+
+            def show(value: float | None, percent: bool = percent) -> str:
+                if value is None:
+                    return "—"
+                return fmt.percent(value) if percent else fmt.number(value)
+
+            if change.change is None:
+                delta = "جديد" if change.old is None else "حُذف"
+            elif percent:
+                delta = fmt.convert_digits(f"{change.change:+.1f}".replace(".", ",")) + " نقطة"
+            else:
+                delta = ("+" if change.change > 0 else "−") + fmt.number(abs(change.change))
+                if change.percent is not None:
+                    delta += f" ({('+' if change.percent > 0 else '−')}{fmt.percent(abs(change.percent))})"
+            period = change.name.split("[", 1)[1].rstrip("]") if "[" in change.name else ""
+            label = change.label + (f" ({fmt.plain(period)})" if period else "")
+            rows.append(WhatsNew(label, show(change.old), show(change.new), delta))
+        return rows
+
     def sections(self, errors: ErrorCollector) -> list[RenderedSection]:
         rendered = []
         for section in self.project.sections:
@@ -228,6 +278,8 @@ class DocumentBuilder:
             "sections": sections,
             "key_figures": self.key_figures(),
             "figure_list": self.figure_list,
+            "whats_new": self.whats_new(),
+            "previous_edition": self.formatter.convert_digits(self.previous_edition or ""),
             "sources": list(self.project.data.sources.values()),
             "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
             "fmt": self.formatter,

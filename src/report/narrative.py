@@ -196,6 +196,19 @@ class Narrative:
                     _where(section.path, lines, node.lineno, str(name)),
                 )
 
+    def references(self, section: SectionFile, kind: str) -> list[str]:
+        """Names placed with `kind("name")` in a section (e.g. the charts it needs)."""
+        try:
+            tree = self.env.parse(section.text)
+        except jinja2.TemplateSyntaxError:
+            return []
+        return [
+            node.args[0].value
+            for node in tree.find_all(nodes.Call)
+            if isinstance(node.node, nodes.Name) and node.node.name == kind
+            and node.args and isinstance(node.args[0], nodes.Const)
+        ]  # fmt: skip
+
     # -- rendering -------------------------------------------------------------------
 
     def render(self, section: SectionFile, index: int) -> RenderedSection:

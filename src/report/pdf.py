@@ -80,8 +80,10 @@ def _find_font(name: str, font_dirs: list[Path]) -> Path | None:
     return None
 
 
-def render_pdf(html: str, css: str, base: Path, roots: list[Path], font_dirs: list[Path]) -> bytes:
-    """Lay the document out and return the PDF bytes."""
+def render_pdf(
+    html: str, css: str, base: Path, roots: list[Path], font_dirs: list[Path]
+) -> tuple[bytes, int]:
+    """Lay the document out and return the PDF bytes and the page count."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
@@ -89,19 +91,20 @@ def render_pdf(html: str, css: str, base: Path, roots: list[Path], font_dirs: li
     fetcher = make_fetcher(roots, font_dirs)
     fonts = FontConfiguration()
     base_url = base.as_uri() + "/"
+    # Tagged: headings, tables and figures with their alt text reach assistive technology.
+    options = {"pdf_identifier": b"report", "pdf_tags": True}
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
-        # Tagged: headings, tables and figures with their alt text reach assistive technology.
-        pdf = document.write_pdf(
-            stylesheets=[stylesheet], font_config=fonts, pdf_identifier=b"report", pdf_tags=True
-        )
+        laid_out = document.render(stylesheets=[stylesheet], font_config=fonts, **options)
+        logger.info("laid out %d pages", len(laid_out.pages))
+        pdf = laid_out.write_pdf(**options)
     except FatalURLFetchingError as error:
         raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
     if fetcher.refused:
         # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
         raise fetcher.refused[0]
-    return pdf
+    return pdf, len(laid_out.pages)
 
 
 def write_atomically(data: bytes, target: Path) -> None:

@@ -48,6 +48,7 @@ class Settings:
     output: str = "output/briefing.pdf"
     key_figures: tuple[str, ...] = ()
     markdown_html: bool = False
+    whats_new: bool = False
     chart_fonts: tuple[str, ...] = (
         "NotoNaskhArabic-Regular.ttf",
         "NotoNaskhArabic-Bold.ttf",
@@ -345,6 +346,7 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
         output=f.text("output") or "output/briefing.pdf",
         key_figures=f.names("key_figures"),
         markdown_html=f.flag("markdown_html"),
+        whats_new=f.flag("whats_new"),
         chart_fonts=f.names("chart_fonts") or Settings.chart_fonts,
         location=mapping.location,
     )

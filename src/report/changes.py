@@ -1,0 +1,124 @@
+"""Compare two editions: which figures moved, and which sections were rewritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .figures import Resolved
+from .project import Project
+
+
+def snapshot(project: Project, values: dict[str, Resolved]) -> dict[str, Any]:
+    """The figures and sections of a build, as stored in its manifest."""
+    import hashlib
+
+    figures = {}
+    for name, resolved in values.items():
+        figure = resolved.figure
+        entry: dict[str, Any] = {"label": figure.label, "unit": figure.unit or ""}
+        if resolved.series is not None:
+            entry["series"] = dict(resolved.series)
+        else:
+            entry["value"] = resolved.value
+        figures[name] = entry
+    sections = {}
+    for section in project.sections:
+        title = section.text.strip().splitlines()[0].lstrip("#").strip()
+        key = section.path.relative_to(project.root).as_posix()
+        sections[key] = {"title": title, "sha256": hashlib.sha256(section.text.encode()).hexdigest()}
+    settings = project.settings
+    return {
+        "date": settings.date.isoformat(),
+        "edition": settings.edition or "",
+        "figures": figures,
+        "sections": sections,
+    }
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One number that differs between two editions (a series point is named `name[period]`)."""
+
+    name: str
+    label: str
+    unit: str
+    old: float | None
+    new: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+    @property
+    def percent(self) -> float | None:
+        if self.change is None or not self.old:
+            return None
+        return self.change / self.old * 100
+
+
+@dataclass(frozen=True)
+class Changes:
+    figures: list[FigureChange]
+    sections: list[tuple[str, str]]  # (file, title) of sections added, removed or rewritten
+
+    def __bool__(self) -> bool:
+        return bool(self.figures or self.sections)
+
+
+def _points(entry: dict[str, Any] | None, name: str) -> dict[str, float | None]:
+    if entry is None:
+        return {}
+    if "series" in entry:
+        return {f"{name}[{period}]": value for period, value in entry["series"].items()}
+    return {name: entry.get("value")}
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> Changes:
+    """What moved from `old` to `new` (two snapshots)."""
+    changes = []
+    old_figures, new_figures = old.get("figures", {}), new.get("figures", {})
+    for name in [*new_figures, *(n for n in old_figures if n not in new_figures)]:
+        before, after = _points(old_figures.get(name), name), _points(new_figures.get(name), name)
+        entry = new_figures.get(name) or old_figures[name]
+        for point in [*after, *(p for p in before if p not in after)]:
+            if before.get(point) != after.get(point):
+                changes.append(
+                    FigureChange(
+                        point, entry["label"], entry.get("unit", ""), before.get(point), after.get(point)
+                    )
+                )
+    old_sections, new_sections = old.get("sections", {}), new.get("sections", {})
+    sections = []
+    for key in [*new_sections, *(k for k in old_sections if k not in new_sections)]:
+        a, b = old_sections.get(key), new_sections.get(key)
+        if (a or {}).get("sha256") != (b or {}).get("sha256"):
+            sections.append((key, (b or a)["title"]))
+    return Changes(changes, sections)
+
+
+def describe(changes: Changes, old_name: str, new_name: str) -> str:
+    """Plain text for the terminal: one line per changed figure and section."""
+    if not changes:
+        return f"no change between {old_name} and {new_name}"
+
+    def show(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.10g}"
+
+    lines = [f"changes from {old_name} to {new_name}:"]
+    if changes.figures:
+        lines.append(f"figures ({len(changes.figures)}):")
+        width = max(len(c.name) for c in changes.figures)
+        for c in changes.figures:
+            delta = ""
+            if c.change is not None:
+                delta = (
+                    f"  ({c.change:+,.10g}" + (f", {c.percent:+.1f}%" if c.percent is not None else "") + ")"
+                )
+            lines.append(f"  {c.name:<{width}}  {show(c.old)} -> {show(c.new)}{delta}  {c.label}")
+    if changes.sections:
+        lines.append(f"sections ({len(changes.sections)}):")
+        lines.extend(f"  {key}  {title}" for key, title in changes.sections)
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""`python -m report diff`: find the two editions to compare and describe what moved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .changes import compare, describe
+from .errors import ReportError
+from .manifest import MANIFEST_SUFFIX, Manifest, previous_edition
+
+
+def _manifest_of(path: Path) -> Manifest:
+    """A manifest from a manifest file, a PDF, or a project folder's last build."""
+    if path.is_dir():
+        from .project import load_project
+
+        project = load_project(path)
+        manifest = Manifest.read(project.output_path)
+        where = project.output_path
+    elif path.name.endswith(MANIFEST_SUFFIX):
+        manifest = Manifest.read(path.with_name(path.name[: -len(MANIFEST_SUFFIX)]))
+        where = path
+    else:
+        manifest = Manifest.read(path)
+        where = path
+    if manifest is None:
+        raise ReportError(f"no build manifest for {where}: build it first with 'python -m report build'")
+    return manifest
+
+
+def _latest(manifest: Manifest) -> tuple[str, dict[str, Any]]:
+    edition = manifest.data.get("edition", "")
+    return f"edition {edition}", manifest.editions[edition]
+
+
+def _current(project_path: Path) -> tuple[str, dict[str, Any]]:
+    """The project as it is now, without building it."""
+    from .build import _prepare
+    from .changes import snapshot
+    from .project import load_project
+
+    project = load_project(project_path)
+    values, _, _ = _prepare(project)
+    return "the project now", snapshot(project, values)
+
+
+def diff_command(old: str | None, new: str | None) -> str:
+    if new is None:
+        # One argument (or none): a project now against its previous edition, as the
+        # "what's new" page sees it.
+        project = Path(old or ".")
+        if not project.is_dir():
+            raise ReportError(f"{project} is not a project folder; give two editions to compare")
+        after = _current(project)
+        edition = after[1]["edition"] or after[1]["date"]
+        earlier = previous_edition(_manifest_of(project), edition)
+        if earlier is None:
+            raise ReportError(f"no edition other than {edition} has been built yet: nothing to compare")
+        before = (f"edition {earlier[0]}", earlier[1])
+    else:
+        before = _latest(_manifest_of(Path(old or ".")))
+        new_path = Path(new)
+        after = _current(new_path) if new_path.is_dir() else _latest(_manifest_of(new_path))
+    changes = compare(before[1], after[1])
+    return describe(changes, before[0], after[0])
