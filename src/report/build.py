@@ -101,13 +101,17 @@ def build(path: Path | str | None, output: Path | str | None = None, force: bool
         project, values, formatter, charts, cache, changes, previous[0] if previous else None
     )
     needed = [charts[name] for name in builder.charts_used() if name in charts]
-    cache.draw_all(needed, formatter, {name: spec.location for name, spec in project.data.charts.items()})
+    locations = {name: spec.location for name, spec in project.data.charts.items()}
+    finish_charts = cache.start_drawing(needed, formatter, locations)
+    try:
+        # While the charts are drawn in worker processes: the HTML, and WeasyPrint's import.
+        html, css = builder.render()
+        logger.info("rendered the HTML (%d characters)", len(html))
+        from .pdf import render_pdf, write_atomically
+    finally:
+        finish_charts()
     if needed:
         logger.info("charts: %d drawn, %d reused", cache.drawn, cache.reused)
-    html, css = builder.render()
-    logger.info("rendered the HTML (%d characters)", len(html))
-
-    from .pdf import render_pdf, write_atomically
 
     typeset = time.perf_counter()
     roots = [project.root, *project.template_dirs, *project.font_dirs]

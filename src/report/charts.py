@@ -158,6 +158,7 @@ class ChartCache:
         self.drawn = 0
         self.reused = 0
         self._drawn_here: set[Path] = set()  # drawn by this build: not counted as reused
+        self._pending: set[Path] = set()
         self._style_key = _style_fingerprint(style)
 
     def key(self, chart: ChartData) -> str:
@@ -166,37 +167,50 @@ class ChartCache:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
-    def draw_all(self, charts: list[ChartData], formatter, locations: dict | None = None) -> None:
-        """Draw the charts missing from the cache, in parallel across the machine's cores.
+    def start_drawing(self, charts: list[ChartData], formatter, locations: dict | None = None):
+        """Start drawing the charts missing from the cache, in worker processes; return `finish`.
 
-        A chart that cannot be drawn is reported at its declaration (`locations` by name).
+        The workers run while the caller renders the HTML and imports WeasyPrint; `finish()`
+        waits for them and stores the SVGs. A chart that cannot be drawn is reported at its
+        declaration (`locations` by name).
         """
-        try:
-            self._draw_all(charts, formatter)
-        except ReportError as error:
-            name = next((c.name for c in charts if f"chart '{c.name}'" in error.message), None)
-            raise ReportError(error.message, (locations or {}).get(name)) from None
-
-    def _draw_all(self, charts: list[ChartData], formatter) -> None:
         missing = [c for c in charts if not self._path(c).is_file()]
+        self._pending = {self._path(c) for c in missing}
         if not missing:
-            return
+            return lambda: None
         from . import drawing  # imported once here, inherited by the forked workers
 
-        workers = min(len(missing), os.cpu_count() or 1)
-        if workers < 2:
-            for chart in missing:
-                self._store(chart, drawing.draw_svg(chart, self.style, formatter))
-            return
+        cores = os.cpu_count() or 1
+        if cores < 2:
+            return lambda: self._finish(
+                missing,
+                [lambda c=c: drawing.draw_svg(c, self.style, formatter) for c in missing],
+                None,
+                locations,
+            )
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(drawing.draw_svg, chart, self.style, formatter) for chart in missing]
-            for done, (chart, future) in enumerate(zip(missing, futures, strict=True), start=1):
-                self._store(chart, future.result())
+        pool = ProcessPoolExecutor(min(len(missing), cores), mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(drawing.draw_svg, chart, self.style, formatter) for chart in missing]
+        return lambda: self._finish(missing, [f.result for f in futures], pool, locations)
+
+    def draw_all(self, charts: list[ChartData], formatter, locations: dict | None = None) -> None:
+        """Draw the charts missing from the cache and wait for them."""
+        self.start_drawing(charts, formatter, locations)()
+
+    def _finish(self, missing, results, pool, locations) -> None:
+        try:
+            for done, (chart, result) in enumerate(zip(missing, results, strict=True), start=1):
+                try:
+                    self._store(chart, result())
+                except ReportError as error:
+                    raise ReportError(error.message, (locations or {}).get(chart.name)) from None
                 logger.info("drew chart %d of %d: %s", done, len(missing), chart.name)
+        finally:
+            self._pending = set()
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
     def _path(self, chart: ChartData) -> Path:
         return self.folder / f"{chart.name}-{self.key(chart)}.svg"
@@ -216,6 +230,8 @@ class ChartCache:
     def path_for(self, chart: ChartData, formatter) -> Path:
         """Return the SVG for a chart, drawing it only when no cached copy exists."""
         path = self._path(chart)
+        if path in self._pending:
+            return path  # being drawn in the background (start_drawing)
         if path.is_file():
             if path not in self._drawn_here:
                 self.reused += 1

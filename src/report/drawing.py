@@ -26,7 +26,7 @@ from .formatting import Formatter  # noqa: E402
 # Okabe-Ito colours, ordered so that neighbours also differ in lightness when printed
 # in greyscale; hatches tell series apart where colour alone would not.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HATCHES = ["", "////", "....", "xxxx", "\\\\\\\\", "----"]
+HATCHES = ["", "///", "\\\\\\", "xx", "--", "||"]  # line hatches: dot hatches make huge SVG paths
 INK = "#222222"
 GRID = "#d0d0d0"
 MM = 1 / 25.4

@@ -1,0 +1,173 @@
+"""Benchmark `report` against the plain route (bench/baseline.py) on synthetic projects.
+
+    python bench/run.py              # N = 5, 50, 200 and the default briefing
+    python bench/run.py 5 50         # chosen sizes only
+
+For each project, in one run: wall time and peak memory of a cold build, a no-change
+rebuild, a one-figure rebuild (new process, and inside a warm process as --watch does),
+the baseline (charts drawn one after the other by matplotlib, then WeasyPrint), and each
+of its two parts alone. Ratios compare figures taken in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Run a command; return its wall time (s) and peak resident memory (MiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def build_command(project: Path, *flags: str) -> list[str]:
+    return [sys.executable, "-m", "report", "build", str(project), "-q", *flags]
+
+
+def change_one_figure(project: Path) -> None:
+    """Change the first plain value found in the data: one figure, as an editor would."""
+    for path in sorted((project / "data").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        match = re.search(r"value: (\d+)", text)
+        if match and path.name != "settings.yaml":
+            new = int(match.group(1)) + 1
+            path.write_text(text.replace(match.group(0), f"value: {new}", 1), encoding="utf-8")
+            return
+    raise SystemExit("no figure to change")
+
+
+def make_bundle(project: Path, folder: Path) -> Path:
+    """Prepare the baseline's inputs (the same HTML, CSS and chart data); not timed."""
+    from report.build import _prepare
+    from report.charts import ChartCache, ChartStyle
+    from report.html import DocumentBuilder
+    from report.project import load_project
+
+    loaded = load_project(project)
+    values, formatter, charts = _prepare(loaded)
+    settings = loaded.settings
+    style = ChartStyle(settings.locale, settings.digits, [str(loaded.find_font(f)) for f in settings.chart_fonts])
+    cache = ChartCache(folder, style)
+    builder = DocumentBuilder(loaded, values, formatter, charts, cache)
+    used = [charts[name] for name in builder.charts_used()]
+    cache.draw_all(used, formatter)
+    html, css = builder.render()
+    bundle = {
+        "charts": [(chart, str(cache._path(chart))) for chart in used],
+        "style": style,
+        "formatter": formatter,
+        "html": html,
+        "css": css,
+        "base": loaded.root.as_uri() + "/",
+        "fonts": str(ROOT / "fonts"),
+        "output": str(folder / "baseline.pdf"),
+    }
+    path = folder / "bundle.pickle"
+    path.write_bytes(pickle.dumps(bundle))
+    return path
+
+
+def warm_one_figure(project: Path) -> float:
+    """One-figure rebuild inside a process that has built once already (as --watch does)."""
+    code = (
+        "import sys, time\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from report.build import build\n"
+        "from run import change_one_figure\n"
+        "from pathlib import Path\n"
+        "build(sys.argv[1], force=True)\n"
+        "change_one_figure(Path(sys.argv[1]))\n"
+        "start = time.perf_counter(); build(sys.argv[1]); print(time.perf_counter() - start)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(project), str(HERE)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def pages_of(project: Path) -> int:
+    from report.manifest import Manifest
+    from report.project import load_project
+
+    manifest = Manifest.read(load_project(project).output_path)
+    return manifest.data["pages"] if manifest else 0
+
+
+def measure(name: str, project: Path, scratch: Path) -> dict:
+    shutil.rmtree(project / ".report-cache", ignore_errors=True)
+    shutil.rmtree(project / "output", ignore_errors=True)
+    cold, cold_mem = timed(build_command(project))
+    pages = pages_of(project)
+    nochange, _ = timed(build_command(project))
+    change_one_figure(project)
+    one, one_mem = timed(build_command(project))
+    warm = warm_one_figure(project)
+    bundle = make_bundle(project, scratch)
+    baseline, base_mem = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "both"])
+    charts_alone, _ = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "charts"])
+    weasy_alone, _ = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "weasyprint"])
+    return {
+        "name": name, "pages": pages, "cold": cold, "cold_mem": cold_mem, "nochange": nochange,
+        "one": one, "one_mem": one_mem, "warm": warm, "baseline": baseline, "base_mem": base_mem,
+        "charts_alone": charts_alone, "weasy_alone": weasy_alone,
+    }  # fmt: skip
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        "| project | pages | cold build | baseline | cold/baseline | no-change | one-figure | one-figure/baseline "
+        "| one-figure warm (watch) | warm/baseline | matplotlib alone | WeasyPrint alone | s/page (cold) | peak MiB (cold / baseline) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['pages']} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold'] / r['baseline']:.2f} "
+            f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one'] / r['baseline']:.2f} | {r['warm']:.2f} s "
+            f"| {r['warm'] / r['baseline']:.2f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
+            f"| {r['cold'] / max(r['pages'], 1):.3f} | {r['cold_mem']:.0f} / {r['base_mem']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(sizes: list[int]) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch_root:
+        scratch = Path(scratch_root)
+        default = scratch / "default"
+        for part in ("data", "templates", "fonts"):
+            if (ROOT / part).is_dir():
+                shutil.copytree(ROOT / part, default / part)
+        (scratch / "bundle-default").mkdir()
+        rows.append(measure("default briefing", default, scratch / "bundle-default"))
+        print(table(rows), flush=True)
+        for size in sizes:
+            project = generate(size, scratch / f"n{size}")
+            (scratch / f"bundle-{size}").mkdir()
+            rows.append(measure(f"N = {size}", project, scratch / f"bundle-{size}"))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    print()
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [5, 50, 200])
