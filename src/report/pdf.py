@@ -80,6 +80,20 @@ def _find_font(name: str, font_dirs: list[Path]) -> Path | None:
     return None
 
 
+class _Progress(logging.Handler):
+    """Turn WeasyPrint's progress messages into a few lines a user can follow on long builds."""
+
+    EVERY = 25
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Step 5") and record.args:
+            page = record.args[0]
+            if page % self.EVERY == 0:
+                logger.info("laying out page %d", page)
+        elif record.msg.startswith("Step 6"):
+            logger.info("writing the PDF")
+
+
 def render_pdf(
     html: str, css: str, base: Path, roots: list[Path], font_dirs: list[Path]
 ) -> tuple[bytes, int]:
@@ -93,6 +107,13 @@ def render_pdf(
     base_url = base.as_uri() + "/"
     # Tagged: headings, tables and figures with their alt text reach assistive technology.
     options = {"pdf_identifier": b"report", "pdf_tags": True}
+    progress = logging.getLogger("weasyprint.progress")
+    handler = _Progress()
+    saved = progress.level, progress.propagate
+    if logger.isEnabledFor(logging.INFO):
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
@@ -101,6 +122,9 @@ def render_pdf(
         pdf = laid_out.write_pdf(**options)
     except FatalURLFetchingError as error:
         raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
+    finally:
+        progress.removeHandler(handler)
+        progress.level, progress.propagate = saved
     if fetcher.refused:
         # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
         raise fetcher.refused[0]
