@@ -24,8 +24,11 @@ def main(bundle_path: str, part: str = "both") -> None:
 
         fonts = FontConfiguration()
         css = weasyprint.CSS(string=bundle["css"], base_url=bundle["base"], font_config=fonts)
-        html = weasyprint.HTML(string=bundle["html"], base_url=bundle["base"], url_fetcher=_fonts_fetcher(bundle["fonts"]))
-        html.write_pdf(bundle["output"], stylesheets=[css], font_config=fonts)
+        html = weasyprint.HTML(
+            string=bundle["html"], base_url=bundle["base"], url_fetcher=_fonts_fetcher(bundle["fonts"])
+        )
+        # The same kind of PDF as report writes (tagged), so the ratios compare like with like.
+        html.write_pdf(bundle["output"], stylesheets=[css], font_config=fonts, pdf_tags=True)
 
 
 def _fonts_fetcher(font_dir: str):

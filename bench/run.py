@@ -66,7 +66,9 @@ def make_bundle(project: Path, folder: Path) -> Path:
     loaded = load_project(project)
     values, formatter, charts = _prepare(loaded)
     settings = loaded.settings
-    style = ChartStyle(settings.locale, settings.digits, [str(loaded.find_font(f)) for f in settings.chart_fonts])
+    style = ChartStyle(
+        settings.locale, settings.digits, [str(loaded.find_font(f)) for f in settings.chart_fonts]
+    )
     cache = ChartCache(folder, style)
     builder = DocumentBuilder(loaded, values, formatter, charts, cache)
     used = [charts[name] for name in builder.charts_used()]
@@ -99,7 +101,9 @@ def warm_one_figure(project: Path) -> float:
         "change_one_figure(Path(sys.argv[1]))\n"
         "start = time.perf_counter(); build(sys.argv[1]); print(time.perf_counter() - start)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(project), str(HERE)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(project), str(HERE)], capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -165,7 +169,9 @@ def main(sizes: list[int]) -> None:
             rows.append(measure(f"N = {size}", project, scratch / f"bundle-{size}"))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     print()
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(table(rows))
 
 

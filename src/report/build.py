@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ErrorCollector, ReportError
-from .project import Project, load_project
+from .project import Project, find_project, load_project, output_setting
 
 logger = logging.getLogger("report")
 
@@ -63,14 +63,15 @@ def build(path: Path | str | None, output: Path | str | None = None, force: bool
     from .manifest import Manifest, fingerprint, previous_edition, write_manifest
 
     started = time.perf_counter()
-    project = load_project(path)
-    target = Path(output).resolve() if output else project.output_path
-    inputs = fingerprint(project.root, target)
+    root = find_project(path)
+    target = Path(output).resolve() if output else output_setting(root)
+    inputs = fingerprint(root, target)
     manifest = Manifest.read(target)
     if not force and manifest is not None and manifest.is_current(inputs, target):
-        # Nothing changed: no figures computed, no matplotlib, no WeasyPrint.
+        # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
         seconds = time.perf_counter() - started
         return BuildResult(target, manifest.data.get("pages", 0), seconds, up_to_date=True)
+    project = load_project(root)
     logger.info(
         "loaded %s: %d input files, %d sections",
         project.root,

@@ -85,11 +85,17 @@ class _Progress(logging.Handler):
 
     EVERY = 25
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.furthest = 0  # WeasyPrint lays pages out again for page-based counters
+
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("Step 5") and record.args:
             page = record.args[0]
-            if page % self.EVERY == 0:
-                logger.info("laying out page %d", page)
+            if page > self.furthest:
+                self.furthest = page
+                if page % self.EVERY == 0:
+                    logger.info("laying out page %d", page)
         elif record.msg.startswith("Step 6"):
             logger.info("writing the PDF")
 

@@ -52,7 +52,7 @@ class Project:
 
     @property
     def output_path(self) -> Path:
-        return (self.root / self.settings.output).resolve()
+        return (self.root / self.settings.output).resolve()  # as output_setting() reads it
 
 
 def find_project(path: Path | str | None) -> Path:
@@ -63,6 +63,13 @@ def find_project(path: Path | str | None) -> Path:
     if not (root / "data" / "settings.yaml").is_file():
         raise ReportError(f"{root} is not a report project: data/settings.yaml is missing")
     return root
+
+
+def output_setting(root: Path) -> Path:
+    """Where the project's PDF goes, read from settings.yaml alone (for the up-to-date check)."""
+    settings = load_yaml(root / "data" / "settings.yaml")
+    output = settings.get("output") if isinstance(settings, dict) else None
+    return (root / str(output or "output/briefing.pdf")).resolve()
 
 
 def load_project(path: Path | str | None) -> Project:
