@@ -58,14 +58,26 @@ def check(path: Path | str | None) -> Project:
     return project
 
 
-def build(path: Path | str | None, output: Path | str | None = None, force: bool = False) -> BuildResult:
-    """Build the project's PDF and write it in place of the previous one when complete."""
+def build(
+    path: Path | str | None,
+    output: Path | str | None = None,
+    force: bool = False,
+    print_profile: bool = False,
+    variant: str | None = None,
+) -> BuildResult:
+    """Build the project's PDF and write it in place of the previous one when complete.
+
+    `print_profile` adds bleed, crop marks and recto starts for the print shop; `variant`
+    writes a PDF/A-3b (with the sources attached) or a PDF/UA-1 file. Both default to a
+    file of their own beside the screen PDF.
+    """
     from .manifest import Manifest, fingerprint, previous_edition, write_manifest
 
     started = time.perf_counter()
     root = find_project(path)
-    target = Path(output).resolve() if output else output_setting(root)
+    target = Path(output).resolve() if output else _variant_path(output_setting(root), print_profile, variant)
     inputs = fingerprint(root, target)
+    inputs["options"] = {"print": print_profile, "variant": variant or ""}
     manifest = Manifest.read(target)
     if not force and manifest is not None and manifest.is_current(inputs, target):
         # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
@@ -99,7 +111,7 @@ def build(path: Path | str | None, output: Path | str | None = None, force: bool
     )
     cache = ChartCache(project.root, style)
     builder = DocumentBuilder(
-        project, values, formatter, charts, cache, changes, previous[0] if previous else None
+        project, values, formatter, charts, cache, changes, previous[0] if previous else None, print_profile
     )
     needed = [charts[name] for name in builder.charts_used() if name in charts]
     locations = {name: spec.location for name, spec in project.data.charts.items()}
@@ -116,13 +128,39 @@ def build(path: Path | str | None, output: Path | str | None = None, force: bool
 
     typeset = time.perf_counter()
     roots = [project.root, *project.template_dirs, *project.font_dirs]
-    pdf, pages = render_pdf(html, css, project.root, roots, project.font_dirs)
+    attachments = _sources(project, inputs, current) if variant == "pdf/a-3b" else ()
+    pdf, pages = render_pdf(html, css, project.root, roots, project.font_dirs, variant, attachments)
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
     write_atomically(pdf, target)
     write_manifest(target, {**inputs, "pages": pages}, current, edition)
     seconds = time.perf_counter() - started
     return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
+
+
+def _variant_path(screen: Path, print_profile: bool, variant: str | None) -> Path:
+    """briefing.pdf -> briefing-print.pdf, briefing-pdfa.pdf, briefing-print-pdfua.pdf ..."""
+    suffix = ("-print" if print_profile else "") + (
+        {"pdf/a-3b": "-pdfa", "pdf/ua-1": "-pdfua"}.get(variant or "", "")
+    )
+    return screen.with_name(screen.stem + suffix + screen.suffix)
+
+
+def _sources(project: Project, inputs: dict, current: dict):
+    """The project's own input files and the build manifest, to travel inside an archival PDF."""
+    import json
+
+    from .pdf import Attachment
+
+    files = [
+        Attachment(
+            path.relative_to(project.root).as_posix(), path.read_bytes(), "source data of the briefing"
+        )
+        for path in sorted(set(project.input_files))
+    ]
+    manifest = json.dumps({**inputs, "snapshot": current}, ensure_ascii=False, indent=1, sort_keys=True)
+    files.append(Attachment("manifest.json", manifest.encode("utf-8"), "what the briefing was built from"))
+    return tuple(files)
 
 
 __all__ = ["BuildResult", "ReportError", "build", "check"]

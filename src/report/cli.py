@@ -27,6 +27,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     build.add_argument("--watch", action="store_true", help="rebuild on every saved change (Ctrl-C stops)")
+    build.add_argument(
+        "--print", dest="print_profile", action="store_true",
+        help="print-shop profile: 3 mm bleed, crop marks, sections open on a recto (writes *-print.pdf)",
+    )  # fmt: skip
+    build.add_argument(
+        "--variant", choices=("pdf/a-3b", "pdf/ua-1"),
+        help="archival PDF/A-3b with the sources attached (*-pdfa.pdf) or accessible PDF/UA-1 (*-pdfua.pdf)",
+    )  # fmt: skip
 
     check = commands.add_parser("check", help="validate data and sections without typesetting")
     check.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
@@ -49,7 +57,13 @@ def _build(args: argparse.Namespace, root: Path) -> None:
     from .build import build
 
     def once() -> None:
-        result = build(args.project, args.output, force=args.force)
+        result = build(
+            args.project,
+            args.output,
+            force=args.force,
+            print_profile=args.print_profile,
+            variant=args.variant,
+        )
         if result.up_to_date:
             print(f"{result.output} is up to date ({result.seconds:.2f} s)", flush=True)
         else:

@@ -79,6 +79,7 @@ class DocumentBuilder:
         cache: ChartCache | None = None,
         changes: Changes | None = None,
         previous_edition: str | None = None,
+        print_profile: bool = False,
     ) -> None:
         """`cache` draws the charts; without it (when checking) they are only numbered.
 
@@ -86,6 +87,7 @@ class DocumentBuilder:
         """
         self.project = project
         self.changes = changes
+        self.print_profile = print_profile
         self.previous_edition = previous_edition
         self.charts = charts or {}
         self.cache = cache
@@ -282,6 +284,7 @@ class DocumentBuilder:
             "previous_edition": self.formatter.convert_digits(self.previous_edition or ""),
             "sources": list(self.project.data.sources.values()),
             "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
+            "print_profile": self.print_profile,
             "fmt": self.formatter,
         }
         try:

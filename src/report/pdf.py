@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
@@ -100,10 +101,32 @@ class _Progress(logging.Handler):
             logger.info("writing the PDF")
 
 
+VARIANTS = ("pdf/a-3b", "pdf/ua-1")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside an archival PDF (the source data, the build manifest)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
 def render_pdf(
-    html: str, css: str, base: Path, roots: list[Path], font_dirs: list[Path]
+    html: str,
+    css: str,
+    base: Path,
+    roots: list[Path],
+    font_dirs: list[Path],
+    variant: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> tuple[bytes, int]:
-    """Lay the document out and return the PDF bytes and the page count."""
+    """Lay the document out and return the PDF bytes and the page count.
+
+    `variant` is a PDF standard (PDF/A-3b for archives, PDF/UA-1 for accessibility);
+    WeasyPrint writes one variant per file.
+    """
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
@@ -112,7 +135,16 @@ def render_pdf(
     fonts = FontConfiguration()
     base_url = base.as_uri() + "/"
     # Tagged: headings, tables and figures with their alt text reach assistive technology.
-    options = {"pdf_identifier": b"report", "pdf_tags": True}
+    options: dict = {"pdf_identifier": b"report", "pdf_tags": True}
+    if variant:
+        options["pdf_variant"] = variant
+    if attachments:
+        options["attachments"] = [
+            weasyprint.Attachment(
+                string=a.data, name=a.name, description=a.description, relationship="Source"
+            )
+            for a in attachments
+        ]
     progress = logging.getLogger("weasyprint.progress")
     handler = _Progress()
     saved = progress.level, progress.propagate
