@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate data and sections without typesetting")
     check.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
 
+    copies = commands.add_parser("copies", help="numbered, stamped copies for a distribution list")
+    copies.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+    copies.add_argument("--recipients", required=True, type=Path, help="CSV with the columns name and unit")
+    copies.add_argument("--combined", action="store_true", help="also write all copies as one print file")
+
     diff = commands.add_parser(
         "diff",
         help="list the figures and sections that changed between two editions",
@@ -99,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             _build(args, root)
+        elif args.command == "copies":
+            from .copies import make_copies
+
+            done = make_copies(args.project, args.recipients, args.combined)
+            print(
+                f"wrote {done.copies} copies and {done.register.name} to {done.folder} in {done.seconds:.1f} s"
+            )
         elif args.command == "diff":
             from .editions import diff_command
 
