@@ -108,9 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             from .copies import make_copies
 
             done = make_copies(args.project, args.recipients, args.combined)
-            print(
-                f"wrote {done.copies} copies and {done.register.name} to {done.folder} in {done.seconds:.1f} s"
-            )
+            print(f"wrote {done.copies} copies and {done.register.name} to {done.folder}", end="")
+            print(f" in {done.seconds:.1f} s")
         elif args.command == "diff":
             from .editions import diff_command
 

@@ -40,9 +40,9 @@ def read_recipients(path: Path) -> list[Recipient]:
     errors = ErrorCollector()
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
+        needed, absent = ", ".join(REQUIRED_COLUMNS), ", ".join(missing)
         raise ReportError(
-            f"the recipients list needs the columns {', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}",
-            Location(path, 1),
+            f"the recipients list needs the columns {needed}; missing: {absent}", Location(path, 1)
         )
     if not table.rows:
         raise ReportError("the recipients list has no recipient", Location(path, 1))
@@ -90,7 +90,8 @@ html {{ font-family: "Report Naskh", "Report Latin"; }}
 .margin {{ position: absolute; bottom: 6mm; left: 0; right: 0; text-align: center; margin: 0;
           font-size: 8pt; color: #8b1a1a; }}
 .watermark {{ position: absolute; top: 45%; left: -10%; width: 120%; margin: 0; text-align: center;
-             font-size: 30pt; line-height: 1.5; color: rgba(120, 120, 120, 0.16); transform: rotate(-35deg); }}
+             font-size: 30pt; line-height: 1.5; color: rgba(120, 120, 120, 0.16);
+             transform: rotate(-35deg); }}
 """
     return html, css
 
