@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from .changes import Changes
 from .charts import ChartCache, ChartData
@@ -314,4 +313,4 @@ def _template_where(error: jinja2.TemplateSyntaxError):
     return Location(Path(error.filename or error.name or "template"), error.lineno)
 
 
-__all__ = ["DocumentBuilder", "Markup"]
+__all__ = ["DocumentBuilder"]

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
@@ -366,7 +366,3 @@ def _template_location(error: BaseException, path: Path) -> Location:
             line = tb.tb_lineno
         tb = tb.tb_next
     return Location(path, line)
-
-
-def escape_html(text: Any) -> Markup:
-    return escape(text)

@@ -11,6 +11,7 @@ from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
 from .errors import Location, ReportError
+from .project import find_font
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             if url.startswith(FONT_SCHEME):
                 name = url[len(FONT_SCHEME) :]
-                path = _find_font(name, font_dirs)
+                path = find_font(name, font_dirs)
                 if path is None:
                     return self._refuse(url, f"font file not found in fonts/: {name}")
                 problem = font_problem(path)
@@ -70,14 +71,6 @@ def font_problem(path: Path) -> str | None:
                 return "it has no character map"
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, struct_error) as error:
         return str(error) or type(error).__name__
-    return None
-
-
-def _find_font(name: str, font_dirs: list[Path]) -> Path | None:
-    for folder in font_dirs:
-        path = (folder / name).resolve()
-        if path.is_relative_to(folder.resolve()) and path.is_file():
-            return path
     return None
 
 

@@ -44,15 +44,23 @@ class Project:
 
     def find_font(self, name: str) -> Path:
         """Return a font file from the project's fonts/, else from the built-in ones."""
-        for folder in self.font_dirs:
-            path = (folder / name).resolve()
-            if path.is_relative_to(folder.resolve()) and path.is_file():
-                return path
-        raise ReportError(f"font file not found in fonts/: {name}")
+        path = find_font(name, self.font_dirs)
+        if path is None:
+            raise ReportError(f"font file not found in fonts/: {name}")
+        return path
 
     @property
     def output_path(self) -> Path:
         return (self.root / self.settings.output).resolve()  # as output_setting() reads it
+
+
+def find_font(name: str, folders: list[Path]) -> Path | None:
+    """The first folder's file of that name; names cannot climb out of their folder."""
+    for folder in folders:
+        path = (folder / name).resolve()
+        if path.is_relative_to(folder.resolve()) and path.is_file():
+            return path
+    return None
 
 
 def find_project(path: Path | str | None) -> Path:
