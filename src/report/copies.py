@@ -127,6 +127,8 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False) -> 
 
     folder = result.output.with_name(result.output.stem + "-copies")
     folder.mkdir(parents=True, exist_ok=True)
+    for old in [*folder.glob("*.pdf"), folder / "register.csv"]:
+        old.unlink(missing_ok=True)  # the folder holds one distribution: the previous list's copies go
     width = max(3, len(str(len(recipients))))
     briefing = result.output.read_bytes()
     rows = []
