@@ -64,6 +64,7 @@ def build(
     force: bool = False,
     print_profile: bool = False,
     variant: str | None = None,
+    signing=None,
 ) -> BuildResult:
     """Build the project's PDF and write it in place of the previous one when complete.
 
@@ -77,7 +78,7 @@ def build(
     root = find_project(path)
     target = Path(output).resolve() if output else _variant_path(output_setting(root), print_profile, variant)
     inputs = fingerprint(root, target)
-    inputs["options"] = {"print": print_profile, "variant": variant or ""}
+    inputs["options"] = {"print": print_profile, "variant": variant or "", "signed": signing is not None}
     manifest = Manifest.read(target)
     if not force and manifest is not None and manifest.is_current(inputs, target):
         # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
@@ -132,6 +133,11 @@ def build(
     pdf, pages = render_pdf(html, css, project.root, roots, project.font_dirs, variant, attachments)
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
+    if signing is not None:
+        from .signing import sign_pdf
+
+        pdf = sign_pdf(pdf, signing, reason=settings.title)
+        logger.info("signed with %s", signing.cert)
     write_atomically(pdf, target)
     write_manifest(target, {**inputs, "pages": pages}, current, edition)
     seconds = time.perf_counter() - started

@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "--print", dest="print_profile", action="store_true",
         help="print-shop profile: 3 mm bleed, crop marks, sections open on a recto (writes *-print.pdf)",
     )  # fmt: skip
+    _signing_options(build)
     build.add_argument(
         "--variant", choices=("pdf/a-3b", "pdf/ua-1"),
         help="archival PDF/A-3b with the sources attached (*-pdfa.pdf) or accessible PDF/UA-1 (*-pdfua.pdf)",
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     copies.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
     copies.add_argument("--recipients", required=True, type=Path, help="CSV with the columns name and unit")
     copies.add_argument("--combined", action="store_true", help="also write all copies as one print file")
+    _signing_options(copies)
 
     diff = commands.add_parser(
         "diff",
@@ -58,8 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _signing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sign-key", type=Path, help="sign with this private key (PEM)")
+    parser.add_argument("--sign-cert", type=Path, help="the certificate of that key (PEM)")
+
+
+def _signing(args: argparse.Namespace):
+    if not (args.sign_key or args.sign_cert):
+        return None
+    if not (args.sign_key and args.sign_cert):
+        raise ReportError("give both --sign-key and --sign-cert to sign")
+    from .signing import SigningKey
+
+    return SigningKey(args.sign_key, args.sign_cert)
+
+
 def _build(args: argparse.Namespace, root: Path) -> None:
     from .build import build
+
+    signing = _signing(args)
 
     def once() -> None:
         result = build(
@@ -68,6 +87,7 @@ def _build(args: argparse.Namespace, root: Path) -> None:
             force=args.force,
             print_profile=args.print_profile,
             variant=args.variant,
+            signing=signing,
         )
         if result.up_to_date:
             print(f"{result.output} is up to date ({result.seconds:.2f} s)", flush=True)
@@ -107,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "copies":
             from .copies import make_copies
 
-            done = make_copies(args.project, args.recipients, args.combined)
+            done = make_copies(args.project, args.recipients, args.combined, _signing(args))
             print(f"wrote {done.copies} copies and {done.register.name} to {done.folder}", end="")
             print(f" in {done.seconds:.1f} s")
         elif args.command == "diff":

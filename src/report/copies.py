@@ -105,7 +105,7 @@ class CopiesResult:
     seconds: float
 
 
-def make_copies(project_path, recipients_file: Path, combined: bool = False) -> CopiesResult:
+def make_copies(project_path, recipients_file: Path, combined: bool = False, signing=None) -> CopiesResult:
     """Build (or reuse) the briefing, then write one stamped copy per recipient and a register."""
     import time
 
@@ -141,6 +141,10 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False) -> 
         buffer = io.BytesIO()
         writer.write(buffer)
         data = buffer.getvalue()
+        if signing is not None:
+            from .signing import sign_pdf
+
+            data = sign_pdf(data, signing, reason=f"copy {recipient.number}: {recipient.name}")
         name = safe_file_name(recipient.number, recipient.name, width)
         write_atomically(data, folder / name)
         rows.append(
