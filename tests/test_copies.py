@@ -81,3 +81,17 @@ def test_bad_recipient_lists(tmp_path, content, expected):
     assert result.returncode == 2
     assert result.stderr.strip().endswith(expected)
     assert not (project / "output" / "water-briefing-copies").exists()
+
+
+def test_copies_without_qpdf_use_pypdf(tmp_path, monkeypatch):
+    """The stamping falls back to pypdf where qpdf is not installed, with the same result."""
+    from report import copies
+
+    project = copy_project(EXAMPLE, tmp_path / "water")
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text("name,unit\nسعاد,ب\n", encoding="utf-8")
+    monkeypatch.setattr(copies.shutil, "which", lambda name: None)
+    done = copies.make_copies(project, recipients, combined=True)
+    pdf = read_pdf(done.folder / "001-سعاد.pdf")
+    assert all("نسخةرقم١من" in squash(page) for page in pdf.pages)
+    assert len(PdfReader(done.combined).pages) == len(pdf.pages)

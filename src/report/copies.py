@@ -12,6 +12,9 @@ import hashlib
 import io
 import logging
 import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +99,57 @@ html {{ font-family: "Report Naskh", "Report Latin"; }}
     return html, css
 
 
+class _Stamper:
+    """Lay stamp page k onto every page of the briefing: qpdf when installed (4x faster), else pypdf."""
+
+    def __init__(self, briefing: Path, stamps_pdf: bytes) -> None:
+        self.briefing = briefing
+        self.qpdf = shutil.which("qpdf")
+        self.scratch = tempfile.TemporaryDirectory(prefix="report-stamps-")
+        self.stamps = Path(self.scratch.name) / "stamps.pdf"
+        self.stamps.write_bytes(stamps_pdf)
+
+    def copy(self, index: int) -> bytes:
+        if self.qpdf:
+            out = Path(self.scratch.name) / "copy.pdf"
+            page = str(index + 1)
+            command = [self.qpdf, str(self.briefing), "--overlay", str(self.stamps), f"--from={page}",
+                       f"--repeat={page}", "--", str(out)]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode not in (0, 3):  # 3: written, with warnings
+                raise ReportError(f"qpdf could not stamp copy {page}: {done.stderr.strip()}")
+            return out.read_bytes()
+        from pypdf import PdfReader, PdfWriter
+
+        writer = PdfWriter(clone_from=PdfReader(self.briefing))
+        stamp = PdfReader(self.stamps).pages[index]
+        for page in writer.pages:
+            page.merge_page(stamp, over=True)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+
+
+def _concatenate(files: list[Path]) -> bytes:
+    """One print file holding every copy, in order."""
+    qpdf = shutil.which("qpdf")
+    if qpdf:
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch) / "all.pdf"
+            command = [qpdf, "--empty", "--pages", *map(str, files), "--", str(out)]
+            subprocess.run(command, capture_output=True, check=False)
+            if out.is_file():
+                return out.read_bytes()
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for file in files:
+        writer.append(str(file))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 @dataclass(frozen=True)
 class CopiesResult:
     folder: Path
@@ -109,8 +163,6 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     """Build (or reuse) the briefing, then write one stamped copy per recipient and a register."""
     import time
 
-    from pypdf import PdfReader, PdfWriter
-
     from .build import build
     from .pdf import render_pdf, write_atomically
     from .project import load_project
@@ -122,7 +174,6 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     formatter = Formatter(project.settings.locale, project.settings.digits)
     html, css = stamp_html(recipients, formatter, project.settings.page_size)
     stamps_pdf, _ = render_pdf(html, css, project.root, [project.root, *project.font_dirs], project.font_dirs)
-    stamps = PdfReader(io.BytesIO(stamps_pdf))
     logger.info("typeset %d stamps", len(recipients))
 
     folder = result.output.with_name(result.output.stem + "-copies")
@@ -130,28 +181,21 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     for old in [*folder.glob("*.pdf"), folder / "register.csv"]:
         old.unlink(missing_ok=True)  # the folder holds one distribution: the previous list's copies go
     width = max(3, len(str(len(recipients))))
-    briefing = result.output.read_bytes()
+    stamp = _Stamper(result.output, stamps_pdf)
     rows = []
-    everything = PdfWriter() if combined else None
+    files = []
     for index, recipient in enumerate(recipients):
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(briefing)))
-        stamp = stamps.pages[index]
-        for page in writer.pages:
-            page.merge_page(stamp, over=True)
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        data = buffer.getvalue()
+        data = stamp.copy(index)
         if signing is not None:
             from .signing import sign_pdf
 
             data = sign_pdf(data, signing, reason=f"copy {recipient.number}: {recipient.name}")
         name = safe_file_name(recipient.number, recipient.name, width)
         write_atomically(data, folder / name)
+        files.append(folder / name)
         rows.append(
             (recipient.number, recipient.name, recipient.unit, name, hashlib.sha256(data).hexdigest())
         )
-        if everything is not None:
-            everything.append(PdfReader(io.BytesIO(data)))
         if (index + 1) % 50 == 0:
             logger.info("stamped %d of %d copies", index + 1, len(recipients))
     register = folder / "register.csv"
@@ -160,10 +204,7 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     table.writerow(["copy", "recipient", "unit", "file", "sha256"])
     table.writerows(rows)
     write_atomically(out.getvalue().encode("utf-8"), register)
-    combined_path = None
-    if everything is not None:
-        combined_path = folder / "all-copies.pdf"
-        buffer = io.BytesIO()
-        everything.write(buffer)
-        write_atomically(buffer.getvalue(), combined_path)
+    combined_path = folder / "all-copies.pdf" if combined else None
+    if combined_path is not None:
+        write_atomically(_concatenate(files), combined_path)
     return CopiesResult(folder, register, len(rows), combined_path, time.perf_counter() - started)
