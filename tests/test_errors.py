@@ -239,6 +239,32 @@ CASES = {
         section("").__or__({"data/sections/01-a.md": "نص بلا عنوان\n"}),
         ["data/sections/01-a.md:1: a section must start with its title: '# العنوان'"],
     ),
+    "sandbox escape": (
+        section("{{ pupils.__init__.__globals__ }}"),
+        [
+            "data/sections/01-a.md:3: not allowed in a section: access to attribute '__init__' of 'FigureRef' object is unsafe."
+        ],
+    ),
+    "impossible date": (
+        {"data/figures.yaml": FIGURES + "facts:\n  launch: 2024-02-30\n"},
+        ["data/figures.yaml: invalid value: day is out of range for month"],
+    ),
+    "compute with a wrong call": (
+        {"data/figures.yaml": FIGURES + "  g:\n    label: g\n    compute: max(pupils)\n"},
+        ["data/figures.yaml:9:3: figure 'g': cannot compute: 'int' object is not iterable"],
+    ),
+    "csv series without values": (
+        {
+            "data/figures.yaml": FIGURES
+            + "  v:\n    label: الزوار\n    series: {csv: visits.csv, key: year, value: visitors}\n",
+            "data/visits.csv": "year,visitors\n2024,\n",
+        },
+        ["data/figures.yaml:11:42: figure 'v': column 'visitors' of visits.csv has no value"],
+    ),
+    "unknown source through a variable": (
+        section("{% set w = 'nosuch' %}{{ cite(w) }}"),
+        ["data/sections/01-a.md:3: cannot evaluate an expression: nosuch"],
+    ),
     "chart with a missing series": (
         {
             "data/figures.yaml": FIGURES

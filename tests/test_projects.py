@@ -121,3 +121,32 @@ def test_build_prints_steps_and_time(tmp_path):
     assert any(line.startswith("typeset ") for line in lines)
     assert re.match(r"wrote .*water-briefing\.pdf \(\d+ pages\) in \d+\.\d s", lines[-1])
     assert result.stderr == ""
+
+
+def test_settings_cannot_inject_css_and_facts_named_like_methods_print(tmp_path):
+    settings = 'title: t\nissuer: i\ndate: 2024-05-17\nclassification: "سري & شخصي\\"} .section { display: none } x{"\n'
+    project = make_project(
+        tmp_path,
+        {
+            "data/facts.yaml": "facts:\n  group:\n    values: القيم المعلنة\n    items: البنود\n",
+            "data/sections/01-a.md": "# عنوان\n\nالجملة الظاهرة: {{ group.values }} و{{ group['items'] }}\n",
+        },
+        settings=settings,
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    pdf = read_pdf(project / "output" / "briefing.pdf")
+    assert "الجملةالظاهرة:القيمالمعلنةوالبنود" in pdf.flat  # the section is shown, the facts printed
+    assert "سري&شخصي" in pdf.flat  # the marking is printed as written
+
+
+def test_a_dollar_sign_in_a_chart_label_is_text(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  a: {label: المبلغ بـ $ مقابل 10% من $, value: 3}\n  b: {label: باء, value: 4}\ncharts:\n  c: {kind: bar, caption: x, alt: y, figures: [a, b]}\n",
+            "data/sections/01-a.md": "# عنوان\n\n{{ chart('c') }}\n",
+        },
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr

@@ -152,3 +152,20 @@ def test_watch_rebuilds_after_a_change_and_survives_errors(project):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_an_image_used_by_the_stylesheet_is_an_input(project):
+    (project / "images").mkdir()
+    logo = project / "images" / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>'
+    )
+    style = project / "templates" / "style.css"
+    style.write_text(
+        style.read_text(encoding="utf-8") + '\n.cover { background-image: url("images/logo.svg"); }\n',
+        encoding="utf-8",
+    )
+    assert _build(project).startswith("wrote ")
+    assert "is up to date" in _build(project)
+    logo.write_text(logo.read_text().replace("red", "blue"))
+    assert _build(project).startswith("wrote ")

@@ -72,15 +72,20 @@ def build(
     writes a PDF/A-3b (with the sources attached) or a PDF/UA-1 file. Both default to a
     file of their own beside the screen PDF.
     """
-    from .manifest import Manifest, fingerprint, previous_edition, write_manifest
+    from .manifest import Manifest, fetched_hashes, fingerprint, previous_edition, write_manifest
 
     started = time.perf_counter()
     root = find_project(path)
     target = Path(output).resolve() if output else _variant_path(output_setting(root), print_profile, variant)
     inputs = fingerprint(root, target)
-    inputs["options"] = {"print": print_profile, "variant": variant or "", "signed": signing is not None}
+    inputs["options"] = {"print": print_profile, "variant": variant or "", "signing": _signing_id(signing)}
     manifest = Manifest.read(target)
-    if not force and manifest is not None and manifest.is_current(inputs, target):
+    if (
+        not force
+        and manifest is not None
+        and manifest.is_current(inputs, target)
+        and manifest.fetched_unchanged()
+    ):
         # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
         seconds = time.perf_counter() - started
         return BuildResult(target, manifest.data.get("pages", 0), seconds, up_to_date=True)
@@ -130,7 +135,7 @@ def build(
     typeset = time.perf_counter()
     roots = [project.root, *project.template_dirs, *project.font_dirs]
     attachments = _sources(project, inputs, current) if variant == "pdf/a-3b" else ()
-    pdf, pages = render_pdf(html, css, project.root, roots, project.font_dirs, variant, attachments)
+    pdf, pages, fetched = render_pdf(html, css, project.root, roots, project.font_dirs, variant, attachments)
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
     if signing is not None:
@@ -139,9 +144,30 @@ def build(
         pdf = sign_pdf(pdf, signing, reason=settings.title)
         logger.info("signed with %s", signing.cert)
     write_atomically(pdf, target)
-    write_manifest(target, {**inputs, "pages": pages}, current, edition)
+    write_manifest(
+        target,
+        {**inputs, "pages": pages, "fetched": fetched_hashes(project.root, fetched)},
+        current,
+        edition,
+        pdf,
+    )
     seconds = time.perf_counter() - started
     return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
+
+
+def _signing_id(signing) -> str:
+    """Which key and certificate sign the PDF: a new certificate is a change."""
+    if signing is None:
+        return ""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in (signing.key, signing.cert):
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(str(path).encode())
+    return digest.hexdigest()[:16]
 
 
 def _variant_path(screen: Path, print_profile: bool, variant: str | None) -> Path:

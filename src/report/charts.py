@@ -206,6 +206,9 @@ class ChartCache:
                     self._store(chart, result())
                 except ReportError as error:
                     raise ReportError(error.message, (locations or {}).get(chart.name)) from None
+                except (ValueError, TypeError, OverflowError, RuntimeError) as error:
+                    where = (locations or {}).get(chart.name)
+                    raise ReportError(f"chart '{chart.name}': cannot draw it: {error}", where) from None
                 logger.info("drew chart %d of %d: %s", done, len(missing), chart.name)
         finally:
             self._pending = set()
@@ -245,11 +248,14 @@ class ChartCache:
 def _style_fingerprint(style: ChartStyle) -> dict:
     """Hash the style, the font files and the drawing code: a change in any redraws the charts."""
     fonts = [hashlib.sha256(Path(font).read_bytes()).hexdigest()[:16] for font in style.fonts]
-    code = hashlib.sha256((Path(__file__).parent / "drawing.py").read_bytes()).hexdigest()[:16]
+    code = hashlib.sha256()
+    for module in ("drawing.py", "charts.py", "formatting.py"):  # labels and ticks come from all three
+        code.update((Path(__file__).parent / module).read_bytes())
+    code = code.hexdigest()[:16]
     try:
         from importlib.metadata import version
 
-        matplotlib_version = version("matplotlib")
+        matplotlib_version = version("matplotlib") + "/babel " + version("babel")
     except Exception:  # noqa: BLE001 - a missing version only weakens the cache key
         matplotlib_version = "unknown"
     return {**asdict(style), "fonts": fonts, "code": code, "matplotlib": matplotlib_version}

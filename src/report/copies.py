@@ -173,7 +173,9 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     project = load_project(project_path)
     formatter = Formatter(project.settings.locale, project.settings.digits)
     html, css = stamp_html(recipients, formatter, project.settings.page_size)
-    stamps_pdf, _ = render_pdf(html, css, project.root, [project.root, *project.font_dirs], project.font_dirs)
+    stamps_pdf, _, _ = render_pdf(
+        html, css, project.root, [project.root, *project.font_dirs], project.font_dirs
+    )
     logger.info("typeset %d stamps", len(recipients))
 
     folder = result.output.with_name(result.output.stem + "-copies")

@@ -85,6 +85,7 @@ def chart_rc(families: list[str]) -> dict:
         "svg.fonttype": "path",  # text as paths: matplotlib's shaping, not the SVG renderer's
         "svg.hashsalt": "report",
         "axes.unicode_minus": False,  # U+2212 is in neither font; no chart shows negatives
+        "text.parse_math": False,  # a "$" in a label is a dollar sign, not mathtext
         "axes.edgecolor": INK,
         "axes.labelcolor": INK,
         "xtick.color": INK,

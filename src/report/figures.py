@@ -113,7 +113,7 @@ class _Evaluator:
         except ReportError as error:
             self.errors.extend(error)
             return None
-        except (ZeroDivisionError, KeyError) as error:
+        except (ZeroDivisionError, KeyError, TypeError, ValueError, OverflowError) as error:
             message = error.args[0] if error.args else str(error)
             self.errors.add(f"figure '{figure.name}': cannot compute: {message}", figure.location)
             return None

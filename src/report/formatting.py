@@ -97,5 +97,12 @@ class Formatter:
         """The Umm al-Qura Hijri date: '9 ذو القعدة 1445 هـ'."""
         from hijridate import Gregorian
 
-        day = Gregorian(value.year, value.month, value.day).to_hijri()
+        try:
+            day = Gregorian(value.year, value.month, value.day).to_hijri()
+        except (OverflowError, ValueError):
+            from .errors import ReportError
+
+            raise ReportError(
+                f"no Hijri date for {value.isoformat()}: the Umm al-Qura calendar covers 1924-2077"
+            ) from None
         return self._digits_only(f"{day.day} {day.month_name('ar')} {day.year} هـ")

@@ -15,6 +15,7 @@ from .formatting import Formatter
 from .narrative import Narrative, RenderedSection, display, template_filters
 from .project import Project
 from .schema import Column, TableSpec
+from .yamlfile import read_text
 
 DOCUMENT_TEMPLATE = "briefing.html.j2"
 STYLESHEET_TEMPLATE = "briefing.css.j2"
@@ -95,13 +96,15 @@ class DocumentBuilder:
         self.formatter = formatter
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in project.template_dirs]),
-            autoescape=True,
+            # HTML templates are escaped for HTML; the stylesheet uses the css_string filter.
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.filters.update(template_filters(formatter))
         self.env.filters["show"] = lambda value: display(value, formatter)
+        self.env.filters["css_string"] = css_string
         self.table_count = 0
         self.cited: set[str] = set()
         self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite, "chart": self.chart}
@@ -291,7 +294,7 @@ class DocumentBuilder:
             css = self.env.get_template(STYLESHEET_TEMPLATE).render(context)
             own_css = self.project.root / "templates" / PROJECT_STYLESHEET
             if own_css.is_file():
-                css += "\n" + own_css.read_text(encoding="utf-8")
+                css += "\n" + read_text(own_css)
         except jinja2.TemplateNotFound as error:
             raise ReportError(f"template not found: {error.name}") from None
         except jinja2.TemplateSyntaxError as error:
@@ -299,6 +302,12 @@ class DocumentBuilder:
         except jinja2.UndefinedError as error:
             raise ReportError(f"template error: {error.message}") from None
         return html, css
+
+
+def css_string(text: object) -> str:
+    """A quoted CSS string that no text can break out of."""
+    escaped = "".join(c if c.isalnum() or c in " ،.-_" else f"\\{ord(c):x} " for c in str(text))
+    return f'"{escaped}"'
 
 
 def _is_percent(unit: str | None) -> bool:

@@ -96,18 +96,36 @@ class Manifest:
         except OSError:
             return False
 
+    def fetched_unchanged(self) -> bool:
+        """The files the last layout used (images, stylesheets anywhere in the project) are as they were."""
+        for name, digest in self.data.get("fetched", {}).items():
+            try:
+                if _sha256(Path(name)) != digest:
+                    return False
+            except OSError:
+                return False
+        return True
+
     @property
     def editions(self) -> dict[str, Any]:
         return self.data.get("editions", {})
 
 
-def write_manifest(output: Path, print_: dict[str, Any], snapshot: dict[str, Any], edition: str) -> None:
-    """Record a finished build; keep the snapshots of earlier editions."""
+def fetched_hashes(root: Path, paths: list[Path]) -> dict[str, str]:
+    """Hashes of the files WeasyPrint fetched, by absolute path."""
+    return {str(path): _sha256(path) for path in paths if path.is_file()}
+
+
+def write_manifest(
+    output: Path, print_: dict[str, Any], snapshot: dict[str, Any], edition: str, pdf: bytes
+) -> None:
+    """Record a finished build (`pdf`: the bytes written); keep the snapshots of earlier editions."""
     previous = Manifest.read(output)
     editions = dict(previous.editions) if previous else {}
     editions.pop(edition, None)
     editions[edition] = snapshot  # the newest edition last
-    data = {**print_, "output_sha256": _sha256(output), "edition": edition, "editions": editions}
+    digest = hashlib.sha256(pdf).hexdigest()  # not re-read: another build may have replaced the file
+    data = {**print_, "output_sha256": digest, "edition": edition, "editions": editions}
     path = manifest_path(output)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -26,7 +27,7 @@ from .schema import Data, SectionFile, suggest
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _BLOCK_PARAGRAPH = re.compile("<p>\ue000(\\d+)\ue001</p>")
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&=])")
 BLOCK_FUNCTIONS = ("quote", "table", "chart", "cite")
 
 
@@ -106,7 +107,7 @@ class RenderedSection:
 
 def markdown_escape(text: str) -> str:
     """Escape text so Markdown shows it literally, on one line."""
-    text = re.sub(r"\s*\n\s*", " ", text).replace("\ue000", "").replace("\ue001", "")
+    text = re.sub(r"\s*\n\s*", " ", text).replace("\ue000", "").replace("\ue001", "").strip()
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
@@ -124,7 +125,8 @@ class Narrative:
         self.data = data
         self.formatter = formatter
         self.blocks = blocks
-        self.env = jinja2.Environment(
+        # Sandboxed: a section is text from the user and must not reach Python internals.
+        self.env = SandboxedEnvironment(
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             finalize=self._finalize,
@@ -227,6 +229,15 @@ class Narrative:
             raise ReportError(error.message, _template_location(error, section.path)) from None
         except jinja2.UndefinedError as error:
             raise ReportError(str(error.message), _template_location(error, section.path)) from None
+        except SecurityError as error:
+            raise ReportError(
+                f"not allowed in a section: {error}", _template_location(error, section.path)
+            ) from None
+        except (LookupError, AttributeError) as error:
+            message = error.args[0] if error.args else type(error).__name__
+            raise ReportError(
+                f"cannot evaluate an expression: {message}", _template_location(error, section.path)
+            ) from None
         except (TypeError, ValueError, ArithmeticError) as error:
             raise ReportError(
                 f"cannot evaluate an expression: {error}", _template_location(error, section.path)
@@ -274,16 +285,31 @@ class _QuoteRef:
         return self.text
 
 
-class _Facts(dict):
-    """A mapping of facts that answers a misspelt key with a suggestion."""
+class _Facts:
+    """A group of facts: `group.key` or `group["key"]`; a misspelt key gets a suggestion.
+
+    Not a dict, so that a fact named like a dict method (`values`, `items`) is the fact.
+    """
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self._entries = entries
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):
+        if key.startswith("_"):
             raise AttributeError(key)
+        return self[key]
+
+    def __getitem__(self, key: Any) -> Any:
         try:
-            return self[key]
+            return self._entries[key]
         except KeyError:
-            raise ReportError(f"no fact '{key}'{suggest(key, self)}") from None
+            raise ReportError(f"no fact '{key}'{suggest(str(key), self._entries)}") from None
+
+    def __iter__(self):
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _facts(value: Any) -> Any:
@@ -308,7 +334,7 @@ def display(value: Any, formatter: Formatter) -> str:
         return formatter.date(value)
     if isinstance(value, (list, tuple)):
         return "، ".join(display(v, formatter) for v in value)
-    if isinstance(value, dict):
+    if isinstance(value, (dict, _Facts)):
         raise ReportError("a group of facts cannot be printed as text; name one of its keys")
     return "" if value is None else str(value)
 

@@ -32,6 +32,7 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
             super().__init__(allowed_protocols=("file",))
             self.roots = [root.resolve() for root in roots]
             self.refused: list[ReportError] = []
+            self.served: list[Path] = []  # every file the document used, for the manifest
 
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             if url.startswith(FONT_SCHEME):
@@ -52,6 +53,7 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
                     )
                 if not path.is_file():
                     return self._refuse(url, f"file not found: {path}")
+            self.served.append(path)
             return URLFetcherResponse(path.as_uri(), path.read_bytes())
 
         def _refuse(self, url: str, message: str, location: Location | None = None):
@@ -114,8 +116,8 @@ def render_pdf(
     font_dirs: list[Path],
     variant: str | None = None,
     attachments: tuple[Attachment, ...] = (),
-) -> tuple[bytes, int]:
-    """Lay the document out and return the PDF bytes and the page count.
+) -> tuple[bytes, int, list[Path]]:
+    """Lay the document out and return the PDF bytes, the page count and the files it used.
 
     `variant` is a PDF standard (PDF/A-3b for archives, PDF/UA-1 for accessibility);
     WeasyPrint writes one variant per file.
@@ -159,7 +161,7 @@ def render_pdf(
     if fetcher.refused:
         # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
         raise fetcher.refused[0]
-    return pdf, len(laid_out.pages)
+    return pdf, len(laid_out.pages), sorted(set(fetcher.served))
 
 
 def write_atomically(data: bytes, target: Path) -> None:

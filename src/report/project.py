@@ -117,8 +117,8 @@ def load_project(path: Path | str | None) -> Project:
 
     data = Data()
     for yaml_path in sorted([*data_dir.glob("*.yaml"), *data_dir.glob("*.yml")]):
-        if yaml_path.name == "settings.yaml":
-            continue
+        if yaml_path.name == "settings.yaml" or yaml_path.name.startswith("."):
+            continue  # hidden files: editor backups and locks
         inputs.append(yaml_path)
         try:
             read_data_file(load_yaml(yaml_path), yaml_path, data, errors, csv_loader)
@@ -127,7 +127,11 @@ def load_project(path: Path | str | None) -> Project:
 
     sections: list[SectionFile] = []
     section_dir = data_dir / "sections"
-    section_paths = sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []
+    section_paths = (
+        sorted(p for p in section_dir.glob("*.md") if not p.name.startswith("."))
+        if section_dir.is_dir()
+        else []
+    )
     if not section_paths:
         errors.add("no narrative sections: add Markdown files to data/sections/", Location(section_dir))
     for section_path in section_paths:

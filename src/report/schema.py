@@ -495,6 +495,9 @@ def _read_series(
             )
             if value is not None:
                 series[row[key]] = value
+        if not series:
+            errors.add(f"{what}: column '{column}' of {file} has no value", raw.where("value"))
+            return None
         return series
     series = {}
     for period, value in raw.items():
@@ -528,6 +531,7 @@ def _read_table(
         else:
             for key, spec in raw_columns.items():
                 where = raw_columns.where(key)
+                key = str(key)  # a YAML key such as 2024 is a number; CSV headers are text
                 if csv_table is not None and key not in csv_table.header:
                     errors.add(
                         f"{what}: {csv_name} has no column '{key}'{suggest(key, csv_table.header)}", where

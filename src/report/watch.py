@@ -19,9 +19,13 @@ def _state(folders: list[Path]) -> dict[str, tuple[int, int]]:
     for folder in folders:
         if folder.is_dir():
             for path in folder.rglob("*"):
-                if path.is_file() and not path.name.startswith("."):
+                if path.name.startswith("."):
+                    continue
+                try:
                     stat = path.stat()
-                    state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+                except OSError:
+                    continue  # deleted while we looked: the next scan sees it gone
+                state[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 

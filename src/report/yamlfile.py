@@ -95,6 +95,9 @@ def load_yaml(path: Path) -> Any:
         raise ReportError(f"invalid YAML: {problem}", _location(path, mark)) from None
     except yaml.YAMLError as error:
         raise ReportError(f"invalid YAML: {error}", Location(path)) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # e.g. `date: 2024-02-30`: the YAML date constructor raises without a position.
+        raise ReportError(f"invalid value: {error}", Location(path)) from None
     finally:
         loader.dispose()
 
