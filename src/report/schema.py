@@ -487,6 +487,11 @@ def _read_series(
                 errors.add(f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at)
                 return None
         series: dict[str, float] = {}
+        before = len(errors.errors)
+
+        def cell_errors(errors: ErrorCollector) -> bool:
+            return len(errors.errors) > before
+
         for row, line in zip(table.rows, table.lines, strict=True):
             if row[column] == "":
                 continue
@@ -495,8 +500,9 @@ def _read_series(
             )
             if value is not None:
                 series[row[key]] = value
-        if not series:
+        if not series and not cell_errors(errors):
             errors.add(f"{what}: column '{column}' of {file} has no value", raw.where("value"))
+        if not series:
             return None
         return series
     series = {}
