@@ -285,6 +285,11 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
     )  # fmt: skip
 
 
+def _mark(axes, text: str, year: float, rise: float, **style) -> None:
+    """A centred label `rise` points above (or below) an event on the timeline."""
+    axes.annotate(text, (year, 0), textcoords="offset points", xytext=(0, rise), ha="center", **style)
+
+
 def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> None:
     when = chart.series[0][1]
     first, last = min(when), max(when)
@@ -294,34 +299,11 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> None:
         axes.plot(
             [year], [0], marker="o", markersize=9, color=colours[0] if note is None else colours[1], zorder=3
         )
-        axes.annotate(
-            label(name),
-            (year, 0),
-            textcoords="offset points",
-            xytext=(0, 12),
-            ha="center",
-            fontsize=9,
-            fontweight="bold",
-        )
-        axes.annotate(
-            formatter.plain(year),
-            (year, 0),
-            textcoords="offset points",
-            xytext=(0, -16),
-            ha="center",
-            fontsize=8.5,
-        )
+        _mark(axes, label(name), year, 12, fontsize=9, fontweight="bold")
+        _mark(axes, formatter.plain(year), year, -16, fontsize=8.5)
         if note is not None:
             text = formatter.number(note) + (f" {chart.unit}" if chart.unit else "")
-            axes.annotate(
-                label(text),
-                (year, 0),
-                textcoords="offset points",
-                xytext=(0, 30),
-                ha="center",
-                fontsize=8,
-                color=colours[1],
-            )
+            _mark(axes, label(text), year, 30, fontsize=8, color=colours[1])
     span = max(last - first, 1)
     axes.set_xlim(last + span * 0.12, first - span * 0.12)  # earliest on the right
     axes.set_ylim(-1, 1.6)
