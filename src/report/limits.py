@@ -1,0 +1,63 @@
+"""The bounds every project is held to: sizes, counts and depths past which input is refused.
+
+A project's files are not trusted (see SECURITY.md), so no file, template or data value
+may make a build take more than seconds of CPU or a bounded amount of memory. Each
+limit was set from measured real projects with a wide margin: the default briefing
+(21 pages) uses less than a tenth of every one of them.
+
+The person who runs `report` is trusted: `REPORT_MAX_FILE_MB` in the environment raises
+the file size limit for a project that truly needs larger inputs. The project itself
+cannot change a limit.
+"""
+
+from __future__ import annotations
+
+import os
+
+# -- files ------------------------------------------------------------------------------
+# Largest input file read (YAML, CSV, Markdown, template, stylesheet, image, font).
+# The default briefing's largest data file is 6 KB and its largest font 600 KB.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Most files a project folder may hold (data, templates, fonts together).
+MAX_PROJECT_FILES = 5000
+# Deepest folder nesting walked inside a project.
+MAX_FOLDER_DEPTH = 16
+
+# -- YAML -------------------------------------------------------------------------------
+# Alias uses (`*anchor`) per YAML file: the billion-laughs bomb needs thousands.
+MAX_YAML_ALIASES = 100
+# Nesting of mappings and lists in one YAML file.
+MAX_YAML_DEPTH = 30
+# Values (scalars, mappings, lists) built from one YAML file, aliases expanded.
+MAX_YAML_NODES = 200_000
+
+# -- templates (sections and template overrides) ------------------------------------------
+# Characters one section, or the whole document, may produce.
+MAX_SECTION_OUTPUT = 2_000_000
+MAX_DOCUMENT_OUTPUT = 20_000_000
+# Loop iterations (all loops together) while rendering one template.
+MAX_LOOP_ITERATIONS = 100_000
+# Length of a string or list a template may build with `*`, `~` or `+`.
+MAX_TEMPLATE_VALUE = 100_000
+# Nesting of brackets and expressions in a template, and of macro calls.
+MAX_TEMPLATE_DEPTH = 50
+
+# -- numbers ----------------------------------------------------------------------------
+# Digits of a whole number in data or a template result: past 15, a float loses digits.
+MAX_NUMBER_DIGITS = 15
+
+# -- distribution -------------------------------------------------------------------------
+MAX_RECIPIENTS = 20_000
+
+
+def max_file_bytes() -> int:
+    """The file size limit, raised by the person running `report` through REPORT_MAX_FILE_MB."""
+    raw = os.environ.get("REPORT_MAX_FILE_MB", "").strip()
+    if raw:
+        try:
+            megabytes = float(raw)
+        except ValueError:
+            return MAX_FILE_BYTES
+        if megabytes > 0:
+            return int(megabytes * 1024 * 1024)
+    return MAX_FILE_BYTES
