@@ -18,7 +18,8 @@ class Location:
         path = self.path
         if root is not None:
             try:
-                path = self.path.resolve().relative_to(root.resolve())
+                # The folder resolved, not the file: a refused symbolic link is named as itself.
+                path = (self.path.parent.resolve() / self.path.name).relative_to(root.resolve())
             except ValueError:
                 pass
         text = str(path)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from markupsafe import Markup
 
+from . import limits
+from .bidi import isolate
 from .changes import Changes
 from .charts import ChartCache, ChartData
-from .errors import ErrorCollector, ReportError
+from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter
 from .narrative import Narrative, RenderedSection, display, template_filters
 from .project import Project
+from .sandbox import ReportSandbox, plain
 from .schema import Column, TableSpec
 from .yamlfile import read_text
 
@@ -31,6 +39,8 @@ class TableView:
     source: str
     header: list[str]
     rows: list[list[tuple[str, bool]]]
+
+    TEMPLATE_PROPERTIES = ("numeric", "short")
 
     @property
     def numeric(self) -> list[bool]:
@@ -94,17 +104,19 @@ class DocumentBuilder:
         self.figure_list: list[FigureEntry] = []
         self.values = values
         self.formatter = formatter
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in project.template_dirs]),
+        # The same sandbox as the sections: a template override is text from many hands too.
+        self.env = ReportSandbox(
+            loader=TemplateLoader(project.template_dirs),
             # HTML templates are escaped for HTML; the stylesheet uses the css_string filter.
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
-            undefined=jinja2.StrictUndefined,
+            finalize=_isolate_text,
             trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.filters.update(template_filters(formatter))
         self.env.filters["show"] = lambda value: display(value, formatter)
         self.env.filters["css_string"] = css_string
+        self.env.filters["bare"] = bare
         self.table_count = 0
         self.cited: set[str] = set()
         self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite, "chart": self.chart}
@@ -117,7 +129,7 @@ class DocumentBuilder:
     def quote(self, name: str) -> str:
         quote = self.project.data.quotes[name]
         source = self.project.data.sources.get(quote.source or "")
-        return self.env.get_template("quote.html.j2").render(quote=quote, source=source)
+        return self._render("quote.html.j2", quote=quote, source=source)
 
     def chart(self, name: str) -> str:
         if name not in self.charts:
@@ -128,8 +140,8 @@ class DocumentBuilder:
         self.figure_list.append(FigureEntry(number, spec.caption, anchor))
         image = self.cache.path_for(self.charts[name], self.formatter).as_uri() if self.cache else ""
         source = self.project.data.sources.get(spec.source or "")
-        return self.env.get_template("chart.html.j2").render(
-            spec=spec, number=number, anchor=anchor, image=image, source=source
+        return self._render(
+            "chart.html.j2", spec=spec, number=number, anchor=anchor, image=image, source=source
         )
 
     def cite(self, name: str) -> str:
@@ -137,13 +149,13 @@ class DocumentBuilder:
         # The first citation of a source is given in full, later ones refer back to it.
         again = name in self.cited
         self.cited.add(name)
-        return self.env.get_template("footnote.html.j2").render(source=source, again=again).strip()
+        return self._render("footnote.html.j2", source=source, again=again).strip()
 
     def table(self, name: str) -> str:
         spec = self.project.data.tables[name]
         self.table_count += 1
         view = self._table_view(spec, self.formatter.plain(self.table_count))
-        return self.env.get_template("table.html.j2").render(table=view)
+        return self._render("table.html.j2", table=view)
 
     def _table_view(self, spec: TableSpec, number: str) -> TableView:
         source = self.project.data.sources.get(spec.source or "")
@@ -287,21 +299,38 @@ class DocumentBuilder:
             "sources": list(self.project.data.sources.values()),
             "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
             "print_profile": self.print_profile,
-            "fmt": self.formatter,
         }
+        html = self._render(DOCUMENT_TEMPLATE, limits.MAX_DOCUMENT_OUTPUT, **context)
+        css = self._render(STYLESHEET_TEMPLATE, limits.MAX_DOCUMENT_OUTPUT, **context)
+        own_css = TemplateLoader(self.project.template_dirs[:1]).read(PROJECT_STYLESHEET, own_only=True)
+        if own_css is not None:
+            css += "\n" + own_css
+        return html, css
+
+    def _render(self, name: str, limit: int = limits.MAX_SECTION_OUTPUT, **context: Any) -> str:
+        """Render a template in the sandbox; its errors name the template file and line."""
         try:
-            html = self.env.get_template(DOCUMENT_TEMPLATE).render(context)
-            css = self.env.get_template(STYLESHEET_TEMPLATE).render(context)
-            own_css = self.project.root / "templates" / PROJECT_STYLESHEET
-            if own_css.is_file():
-                css += "\n" + read_text(own_css)
+            template = self.env.get_template(name)
+            return self.env.render_bounded(template, plain(context), limit)
         except jinja2.TemplateNotFound as error:
             raise ReportError(f"template not found: {error.name}") from None
         except jinja2.TemplateSyntaxError as error:
             raise ReportError(f"template syntax error: {error.message}", _template_where(error)) from None
+        except RecursionError as error:
+            raise ReportError(
+                "templates include or call each other too deeply", _runtime_where(error)
+            ) from None
+        except ReportError as error:
+            if error.location is not None:
+                raise
+            raise ReportError(error.message, _runtime_where(error)) from None
         except jinja2.UndefinedError as error:
-            raise ReportError(f"template error: {error.message}") from None
-        return html, css
+            raise ReportError(f"template error: {error.message}", _runtime_where(error)) from None
+        except jinja2.sandbox.SecurityError as error:
+            raise ReportError(f"not allowed in a template: {error}", _runtime_where(error)) from None
+        except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as error:
+            message = error.args[0] if error.args else type(error).__name__
+            raise ReportError(f"cannot evaluate an expression: {message}", _runtime_where(error)) from None
 
 
 def css_string(text: object) -> str:
@@ -314,12 +343,68 @@ def _is_percent(unit: str | None) -> bool:
     return unit in ("%", "٪", "في المائة")
 
 
-def _template_where(error: jinja2.TemplateSyntaxError):
-    from pathlib import Path
-
-    from .errors import Location
-
+def _template_where(error: jinja2.TemplateSyntaxError) -> Location:
     return Location(Path(error.filename or error.name or "template"), error.lineno)
+
+
+def _runtime_where(error: BaseException) -> Location | None:
+    """The template file and line a runtime error came from (the innermost template frame)."""
+    where = None
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename.endswith(".css"):
+            where = Location(Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+@jinja2.pass_eval_context
+def _isolate_text(context: jinja2.nodes.EvalContext, value: Any) -> Any:
+    """Every text a template inserts into HTML content stands on its own bidi island."""
+    if not context.autoescape or isinstance(value, (Markup, int, float)) or value is None:
+        return value
+    return isolate(str(value))
+
+
+def bare(value: Any) -> Markup:
+    """Escaped text without bidi isolation: for attribute values and the document's metadata."""
+    return Markup.escape(value)
+
+
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from the project's own templates/ folder, else the built-in ones; never elsewhere.
+
+    A template that is a symbolic link out of its folder, a special file or an oversized file
+    is refused with its location, like every other project file.
+    """
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+
+    def get_source(self, environment: jinja2.Environment, name: str):
+        for folder in self.folders:
+            text = self.read(name, folder=folder)
+            if text is not None:
+                path = folder.joinpath(*split_template_path(name))
+                return text, str(path), lambda: False
+        raise jinja2.TemplateNotFound(name)
+
+    def read(self, name: str, folder: Path | None = None, own_only: bool = False) -> str | None:
+        """The text of `name` in `folder` (default: the first folder), or None when it is absent."""
+        folder = folder or self.folders[0]
+        path = folder.joinpath(*split_template_path(name))
+        if not os.path.lexists(path):
+            return None
+        resolved = path.resolve()
+        if not resolved.is_relative_to(folder.resolve()):
+            raise ReportError("refused: a symbolic link to a file outside the project", Location(path))
+        info = resolved.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ReportError("refused: not a regular file", Location(path))
+        if info.st_size > limits.max_file_bytes():
+            raise ReportError("refused: the file is over the size limit", Location(path))
+        return read_text(resolved)
 
 
 __all__ = ["DocumentBuilder"]

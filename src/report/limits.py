@@ -32,15 +32,19 @@ MAX_YAML_DEPTH = 30
 MAX_YAML_NODES = 200_000
 
 # -- templates (sections and template overrides) ------------------------------------------
-# Characters one section, or the whole document, may produce.
+# Characters one section, or the whole document, may produce. The default briefing's
+# longest section is 9,000 characters and its whole HTML 34,000.
 MAX_SECTION_OUTPUT = 2_000_000
 MAX_DOCUMENT_OUTPUT = 20_000_000
-# Loop iterations (all loops together) while rendering one template.
-MAX_LOOP_ITERATIONS = 100_000
-# Length of a string or list a template may build with `*`, `~` or `+`.
-MAX_TEMPLATE_VALUE = 100_000
-# Nesting of brackets and expressions in a template, and of macro calls.
-MAX_TEMPLATE_DEPTH = 50
+# Loop iterations and calls, all together, in one render (a section with what it places,
+# or the document). The default briefing takes 2,000 for its largest render.
+MAX_TEMPLATE_STEPS = 1_000_000
+# Characters that operations (`~`, `+`, `*`, filters, output) may build in one render.
+MAX_TEMPLATE_CHARACTERS = 50_000_000
+# Length of any one text or list a template builds.
+MAX_TEMPLATE_VALUE = 1_000_000
+# Nesting of brackets in a template expression: Jinja's parser recurses on each level.
+MAX_TEMPLATE_DEPTH = 30
 
 # -- numbers ----------------------------------------------------------------------------
 # Digits of a whole number in data or a template result: past 15, a float loses digits.

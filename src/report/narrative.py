@@ -16,13 +16,16 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from . import limits
+from .bidi import control_problem, isolate
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter
+from .sandbox import Exposed, ReportSandbox, View, helper
 from .schema import Data, SectionFile, suggest
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -31,13 +34,18 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&=])")
 BLOCK_FUNCTIONS = ("quote", "table", "chart", "cite")
 
 
-class Value:
+class Value(Exposed):
     """A number as a template sees it: formatted on output, usable in filters and arithmetic."""
+
+    TEMPLATE_FIELDS = frozenset({"number", "figure", "period"})
 
     def __init__(self, number: float, figure: FigureRef | None = None, period: str | None = None) -> None:
         self.number = number
         self.figure = figure
         self.period = period
+
+    def template_number(self) -> float:
+        return self.number
 
     def __float__(self) -> float:
         return float(self.number)
@@ -47,35 +55,51 @@ class Value:
 
 
 class FigureRef(Value):
-    """A figure in a template: `{{ x }}`, `{{ x[2021] }}`, `{{ x.unit }}`."""
+    """A figure in a template: `{{ x }}`, `{{ x[2021] }}`, `{{ x.unit }}`.
+
+    It holds copies of the figure's plain fields, not the figure: nothing a template reaches
+    leads back to the pipeline's objects (their locations hold paths).
+    """
+
+    TEMPLATE_FIELDS = frozenset(
+        {"label", "unit", "source", "approx", "note", "period", "series", "number", "name", "figure"}
+    )
 
     def __init__(self, resolved: Resolved) -> None:
-        super().__init__(resolved.number, self, resolved.figure.period)
-        self.resolved = resolved
         figure = resolved.figure
+        super().__init__(resolved.number, self, figure.period)
         self.name = figure.name
         self.label = figure.label
         self.unit = figure.unit or ""
         self.source = figure.source or ""
         self.approx = figure.approx or ""
         self.note = figure.note or ""
-        self.series = resolved.series
+        self.series = dict(resolved.series) if resolved.series is not None else None
 
     def __getitem__(self, period: Any) -> Value:
-        try:
-            return Value(self.resolved.point(period), self, str(period))
-        except KeyError as error:
-            raise ReportError(str(error.args[0])) from None
+        if self.series is None:
+            raise ReportError(f"figure '{self.name}' is not a series")
+        key = str(period)
+        if key not in self.series:
+            raise ReportError(f"figure '{self.name}' has no period {key} (it has {', '.join(self.series)})")
+        return Value(self.series[key], self, key)
 
     def __iter__(self):
         raise ReportError(f"figure '{self.name}' cannot be looped over; use '{self.name}.series'")
 
     def __getattr__(self, field: str) -> Any:
         # Only reached for names that are not attributes: a misspelt field.
-        if field.startswith("__"):
+        if field.startswith("_"):
             raise AttributeError(field)
-        fields = ("label", "unit", "source", "approx", "note", "period", "series", "number", "name")
-        raise ReportError(f"figure '{self.name}' has no field '{field}'{suggest(field, fields)}")
+        raise self._no_field(field)
+
+    def exposes(self, name: str) -> bool:
+        if name not in self.TEMPLATE_FIELDS:
+            raise self._no_field(name)
+        return True
+
+    def _no_field(self, name: str) -> ReportError:
+        return ReportError(f"figure '{self.name}' has no field '{name}'{suggest(name, self.TEMPLATE_FIELDS)}")
 
 
 @dataclass
@@ -125,13 +149,8 @@ class Narrative:
         self.data = data
         self.formatter = formatter
         self.blocks = blocks
-        # Sandboxed: a section is text from the user and must not reach Python internals.
-        self.env = SandboxedEnvironment(
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            finalize=self._finalize,
-            keep_trailing_newline=True,
-        )
+        # Sandboxed: a section is text from many hands; it sees plain values only.
+        self.env = ReportSandbox(autoescape=False, finalize=self._finalize, keep_trailing_newline=True)
         self.env.filters.update(template_filters(formatter))
         self.context: dict[str, Any] = {name: FigureRef(r) for name, r in values.items()}
         self.context.update({name: _facts(value) for name, value in data.facts.items()})
@@ -146,9 +165,11 @@ class Narrative:
     def _finalize(self, value: Any) -> str:
         if isinstance(value, _Placeholder):
             return value.token
-        return markdown_escape(display(value, self.formatter))
+        # Each value on its own bidi island: no neighbour can reorder its digits.
+        return isolate(markdown_escape(display(value, self.formatter)))
 
     def _block(self, kind: str) -> Callable[..., _Placeholder]:
+        @helper
         def place(name: str, *args: Any, **kwargs: Any) -> _Placeholder:
             return _Placeholder(self._fragments.add(self.blocks[kind](name, *args, **kwargs)))
 
@@ -158,14 +179,24 @@ class Narrative:
 
     def check(self, section: SectionFile, errors: ErrorCollector) -> None:
         """Report unknown names, filters and block references without rendering."""
+        problem = control_problem(section.text)
+        if problem is not None:
+            offset, message = problem
+            errors.add(message, Location(section.path, section.text.count("\n", 0, offset) + 1))
+            return
         try:
             tree = self.env.parse(section.text, filename=str(section.path))
         except jinja2.TemplateSyntaxError as error:
             errors.add(f"template syntax error: {error.message}", Location(section.path, error.lineno))
             return
+        except RecursionError:
+            errors.add("the template nests too deeply", Location(section.path))
+            return
         lines = section.text.split("\n")
-        known = set(self.context) | set(BLOCK_FUNCTIONS) | {"range", "loop", "true", "false", "none"}
+        known = set(self.context) | set(BLOCK_FUNCTIONS) | set(self.env.globals) | {"loop", "caller"}
+        known |= {"true", "false", "none", "varargs", "kwargs"}
         assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        assigned |= {n.name for n in tree.find_all(nodes.Macro)}
         for node in tree.find_all(nodes.Name):
             if node.ctx == "load" and node.name not in known and node.name not in assigned:
                 errors.add(
@@ -202,8 +233,8 @@ class Narrative:
         """Names placed with `kind("name")` in a section (e.g. the charts it needs)."""
         try:
             tree = self.env.parse(section.text)
-        except jinja2.TemplateSyntaxError:
-            return []
+        except (jinja2.TemplateSyntaxError, RecursionError):
+            return []  # reported with its place by check()
         return [
             node.args[0].value
             for node in tree.find_all(nodes.Call)
@@ -220,12 +251,18 @@ class Narrative:
         context.update({kind: self._block(kind) for kind in BLOCK_FUNCTIONS if kind in self.blocks})
         try:
             template = self.env.from_string(section.text)
-            source = template.render(context)
+            source = self.env.render_bounded(template, context, limits.MAX_SECTION_OUTPUT)
+        except RecursionError as error:
+            raise ReportError(
+                "macros or templates call each other too deeply", _template_location(error, section.path)
+            ) from None
         except jinja2.TemplateSyntaxError as error:
             raise ReportError(
                 f"template syntax error: {error.message}", Location(section.path, error.lineno)
             ) from None
         except ReportError as error:
+            if error.location is not None:
+                raise  # already located, in a template the section placed
             raise ReportError(error.message, _template_location(error, section.path)) from None
         except jinja2.UndefinedError as error:
             raise ReportError(str(error.message), _template_location(error, section.path)) from None
@@ -244,6 +281,7 @@ class Narrative:
             ) from None
         tokens = self.markdown.parse(source)
         headings: list[Heading] = []
+        heading_lines: list[int] = []
         anchor = f"section-{index}"
         for position, token in enumerate(tokens):
             if token.type == "heading_open":
@@ -253,11 +291,15 @@ class Narrative:
                 heading_anchor = anchor if not headings else f"{anchor}-{len(headings)}"
                 token.attrSet("id", heading_anchor)
                 headings.append(Heading(level, text.strip(), heading_anchor))
+                # Lines of the rendered Markdown: the section's own lines, unless a loop added some.
+                heading_lines.append(token.map[0] + 1 if token.map else 1)
         if not headings or headings[0].level != 1:
             raise ReportError("a section must start with its title: '# العنوان'", Location(section.path, 1))
-        if any(h.level == 1 for h in headings[1:]):
+        later_titles = [line for h, line in zip(headings[1:], heading_lines[1:], strict=True) if h.level == 1]
+        if later_titles:
             raise ReportError(
-                "a section has one '#' title; use '##' for sub-headings", Location(section.path)
+                "a section has one '#' title; use '##' for sub-headings",
+                Location(section.path, later_titles[0]),
             )
         html = self.markdown.renderer.render(tokens, self.markdown.options, {})
         fragments = self._fragments.html
@@ -271,8 +313,10 @@ class _Placeholder:
         self.token = token
 
 
-class _QuoteRef:
+class _QuoteRef(Exposed):
     """A quotation as a template value: `{{ motto }}` gives its text, `.speaker` its speaker."""
+
+    TEMPLATE_FIELDS = frozenset({"text", "speaker", "role", "occasion", "date"})
 
     def __init__(self, quote: Any) -> None:
         self.text = quote.text
@@ -285,14 +329,16 @@ class _QuoteRef:
         return self.text
 
 
-class _Facts:
+class _Facts(View):
     """A group of facts: `group.key` or `group["key"]`; a misspelt key gets a suggestion.
 
     Not a dict, so that a fact named like a dict method (`values`, `items`) is the fact.
     """
 
-    def __init__(self, entries: dict[str, Any]) -> None:
-        self._entries = entries
+    __slots__ = ()
+
+    def exposes(self, name: str) -> bool:
+        return True  # a missing key is reported by __getattr__, with a suggestion
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("_"):
@@ -301,23 +347,29 @@ class _Facts:
 
     def __getitem__(self, key: Any) -> Any:
         try:
-            return self._entries[key]
-        except KeyError:
-            raise ReportError(f"no fact '{key}'{suggest(str(key), self._entries)}") from None
+            return self._fields[key]
+        except (KeyError, TypeError):
+            raise ReportError(f"no fact '{key}'{suggest(str(key), self._fields)}") from None
 
     def __iter__(self):
-        return iter(self._entries.values())
+        return iter(self._fields.values())
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._fields)
 
 
 def _facts(value: Any) -> Any:
+    """Facts as plain values: YAML's mappings (which remember their file) become _Facts."""
     if isinstance(value, dict):
-        return _Facts({k: _facts(v) for k, v in value.items()})
+        return _Facts({str(k): _facts(v) for k, v in value.items()})
     if isinstance(value, list):
         return [_facts(v) for v in value]
-    return value
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    if value is None or isinstance(value, date):
+        return value
+    raise TypeError(f"a fact of type {type(value).__name__}")
 
 
 def display(value: Any, formatter: Formatter) -> str:
@@ -334,8 +386,10 @@ def display(value: Any, formatter: Formatter) -> str:
         return formatter.date(value)
     if isinstance(value, (list, tuple)):
         return "، ".join(display(v, formatter) for v in value)
-    if isinstance(value, (dict, _Facts)):
+    if isinstance(value, (dict, View)):
         raise ReportError("a group of facts cannot be printed as text; name one of its keys")
+    if isinstance(value, Exposed) and not isinstance(value, _QuoteRef):
+        raise ReportError("this value cannot be printed as text; name one of its fields")
     return "" if value is None else str(value)
 
 

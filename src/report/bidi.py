@@ -1,0 +1,63 @@
+"""Keep every inserted value in its own bidi island, and keep bidi controls out of the data.
+
+The bidi algorithm reorders a line as a whole: an unclosed right-to-left override in one
+value would print the digits of the next figure backwards (2024 as 4202) while the text
+layer still holds the true value. Two rules make that impossible:
+
+- text from the project (data, sections) may not carry embedding, override or isolate
+  controls (U+202A-U+202E, U+2066-U+2069); the marks LRM, RLM and ALM, which only set the
+  direction of neutral characters next to them, are allowed;
+- every value a template inserts is wrapped in an isolate ... POP DIRECTIONAL ISOLATE, so
+  that it is laid out on its own and its neighbours cannot reorder it: a right-to-left
+  isolate when the value holds any Arabic (or Hebrew) letter, so that "DGSN المديرية" keeps
+  its logical order in an Arabic line; a left-to-right one for numbers and Latin text, so
+  that "42,6%", "−3" and "2020-2021" read as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LRI = "\u2066"
+RLI = "\u2067"
+PDI = "\u2069"
+CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_NAMES = {
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+
+
+def control_problem(text: str) -> tuple[int, str] | None:
+    """The offset of the first bidi control in `text` and a message, or None when it has none."""
+    found = CONTROLS.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    message = (
+        f"bidi control character U+{ord(char):04X} ({_NAMES[char]}) in the text: remove it "
+        "(report isolates every value itself; an unclosed control would reorder the text around it)"
+    )
+    return found.start(), message
+
+
+def strip_controls(text: str) -> str:
+    """The text without embedding, override and isolate controls."""
+    return CONTROLS.sub("", text)
+
+
+def isolate(text: str) -> str:
+    """Wrap text so that it is laid out on its own; empty text stays empty."""
+    if not text:
+        return text
+    text = strip_controls(text)
+    opening = RLI if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text) else LRI
+    return f"{opening}{text}{PDI}"

@@ -1,0 +1,291 @@
+"""Hostile templates: sections and template overrides see plain values and do bounded work.
+
+Every case runs the CLI as a user would, under a time limit and a memory ceiling, and
+asserts the exit code, the located one-line message, that the previous PDF is untouched,
+and that a canary folder outside the project is neither read into the output nor changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import make_project, read_pdf, squash
+
+PREVIOUS = b"%PDF-1.7 the previous edition\n"
+FIGURES = """\
+figures:
+  pupils:
+    label: التلاميذ
+    value: 141241
+    unit: تلميذ
+  visits:
+    label: الزيارات
+    series: {2020: 100, 2021: 200}
+facts:
+  place:
+    city: الرباط
+"""
+CANARY_TEXT = "CANARY-SECRET-7f3a"
+MEMORY_KB = 3_000_000  # `ulimit -v`: WeasyPrint and matplotlib need about 1 GB of address space
+SECONDS = 60
+
+
+@pytest.fixture
+def canary(tmp_path):
+    """A folder outside the project with a secret; its hash must not change."""
+    folder = tmp_path / "canary"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(CANARY_TEXT)
+
+    def digest() -> str:
+        files = sorted(p for p in folder.rglob("*"))
+        return hashlib.sha256(
+            b"".join(p.name.encode() + p.read_bytes() for p in files if p.is_file())
+        ).hexdigest()
+
+    before = digest()
+    yield folder
+    assert digest() == before, "a file outside the project was changed"
+    assert sorted(p.name for p in folder.iterdir()) == ["secret.txt"]
+
+
+def run_limited(*args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `python -m report` under a memory ceiling and a time limit."""
+    command = f"ulimit -v {MEMORY_KB}; exec {sys.executable} -m report " + " ".join(f"'{a}'" for a in args)
+    started = time.perf_counter()
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=SECONDS)
+    return result, time.perf_counter() - started
+
+
+def build_refused(project, expected: str) -> None:
+    output = project / "output"
+    output.mkdir(exist_ok=True)
+    (output / "briefing.pdf").write_bytes(PREVIOUS)
+    result, _ = run_limited("build", str(project))
+    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stderr.strip()) == (2, expected)
+    assert (output / "briefing.pdf").read_bytes() == PREVIOUS
+    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf"]
+
+
+def section(body: str) -> dict[str, str]:
+    return {"data/figures.yaml": FIGURES, "data/sections/01-a.md": f"# عنوان\n\n{body}\n"}
+
+
+SECTION_CASES = {
+    # -- reaching objects through values
+    "figure internals": (
+        "{{ pupils.resolved.figure.location.path.read_text() }}",
+        "data/sections/01-a.md:3: figure 'pupils' has no field 'resolved'",
+    ),
+    "figure location": (
+        "{{ pupils.figure.location }}",
+        "data/sections/01-a.md:3: figure 'pupils' has no field 'location'",
+    ),
+    "dunder class": (
+        "{{ pupils.__class__.__mro__ }}",
+        "data/sections/01-a.md:3: not allowed in a section: access to attribute '__class__' of 'FigureRef' object is unsafe.",
+    ),
+    "text class": (
+        "{{ ''.__class__.__base__.__subclasses__() }}",
+        "data/sections/01-a.md:3: not allowed in a section: access to attribute '__class__' of 'str' object is unsafe.",
+    ),
+    "fact group internals": (
+        "{{ place._fields }}",
+        "data/sections/01-a.md:3: not allowed in a section: access to attribute '_fields' of '_Facts' object is unsafe.",
+    ),
+    "lipsum globals": (
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+        "data/sections/01-a.md:3:4: unknown name 'lipsum'",
+    ),
+    "cycler": (
+        "{{ cycler.__init__.__globals__ }}",
+        "data/sections/01-a.md:3:4: unknown name 'cycler' (did you mean 'caller'?)",
+    ),
+    "format padding": (
+        "{{ '{:>999999999}'.format(1) }}",
+        "data/sections/01-a.md:3: not allowed in a section: access to attribute 'format' of 'str' object is unsafe.",
+    ),
+    "str method that grows": (
+        "{{ 'x'.ljust(999999999) }}",
+        "data/sections/01-a.md:3: not allowed in a section: access to attribute 'ljust' of 'str' object is unsafe.",
+    ),
+    "center filter": (
+        "{{ 'x' | center(999999999) }}",
+        "data/sections/01-a.md:3:10: unknown filter 'center' (did you mean 'percent'?)",
+    ),
+    "printf padding": (
+        "{{ '%0999999999d' % 1 }}",
+        "data/sections/01-a.md:3: '%' formatting is not available in templates; use the number filters",
+    ),
+    # -- bounded work
+    "huge repeat": (
+        '{{ "x" * 10**9 }}',
+        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+    ),
+    "huge power": ("{{ 10 ** 10 ** 10 }}", "data/sections/01-a.md:3: a number with more than 15 digits"),
+    "huge number": (
+        "{{ 99999999 * 99999999 }}",
+        "data/sections/01-a.md:3: a number with more than 15 digits",
+    ),
+    "nested loops": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "data/sections/01-a.md:3: the template does too much work: more than 1,000,000 loop iterations and calls",
+    ),
+    "doubling text": (
+        '{% set ns = namespace(s="xy") %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}',
+        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+    ),
+    "replace bomb": (
+        '{% set ns = namespace(s="xxxxxxxxxx") %}{% for i in range(9) %}{% set ns.s = ns.s | replace("x", ns.s) %}{% endfor %}',
+        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+    ),
+    "huge output": (
+        '{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}',
+        "data/sections/01-a.md: the template produces more than 2,000,000 characters",
+    ),
+    "recursive macro": (
+        "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+        "data/sections/01-a.md:3: macros or templates call each other too deeply",
+    ),
+    "branching macro": (
+        "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+        "data/sections/01-a.md:3: the template does too much work: more than 1,000,000 loop iterations and calls",
+    ),
+    "recursive loop": (
+        "{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}",
+        "data/sections/01-a.md:3: template syntax error: recursive loops are not available in templates",
+    ),
+    "nested brackets": (
+        "{{ " + "(" * 300 + "1" + ")" * 300 + " }}",
+        "data/sections/01-a.md:3: template syntax error: brackets nested more than 30 deep",
+    ),
+    "range too long": (
+        "{{ range(10**7) | length }}",
+        "data/sections/01-a.md:3: range() of more than 1,000,000 numbers",
+    ),
+    "batch fill": (
+        "{{ [1] | batch(10**9, 0) | list | length }}",
+        "data/sections/01-a.md:3: the 'do_batch' filter was given a number that is too large",
+    ),
+    # -- bidi controls in the section's own text
+    "unclosed override": (
+        "نص \u202e{{ pupils }} بعده",
+        "data/sections/01-a.md:3: bidi control character U+202E (RIGHT-TO-LEFT OVERRIDE) in the text: remove it (report isolates every value itself; an unclosed control would reorder the text around it)",
+    ),
+    "second title": (
+        "نص.\n\n# عنوان ثان\n",
+        "data/sections/01-a.md:5: a section has one '#' title; use '##' for sub-headings",
+    ),
+}
+
+
+@pytest.mark.parametrize("body, expected", SECTION_CASES.values(), ids=SECTION_CASES)
+def test_hostile_sections_are_refused_with_their_place(tmp_path, canary, body, expected):
+    project = make_project(tmp_path / "project", section(body))
+    build_refused(project, expected)
+
+
+TEMPLATE_CASES = {
+    "shell through lipsum": (
+        '{{ lipsum.__globals__["os"].popen("touch CANARY/pwned").read() }}',
+        "templates/footnote.html.j2:1: template error: 'lipsum' is undefined",
+    ),
+    "objects through the context": (
+        "{{ source.location.path.read_text() }}",
+        "templates/footnote.html.j2:1: template error: 'report.sandbox.View object' has no attribute 'location'",
+    ),
+    "self include": (
+        '{% include "footnote.html.j2" %}',
+        "templates/footnote.html.j2:1: templates include or call each other too deeply",
+    ),
+    "huge repeat": (
+        '{{ "x" * 10**9 }}',
+        "templates/footnote.html.j2:1: a value longer than 1,000,000 characters or items",
+    ),
+}
+
+
+@pytest.mark.parametrize("template, expected", TEMPLATE_CASES.values(), ids=TEMPLATE_CASES)
+def test_hostile_template_overrides_are_refused(tmp_path, canary, template, expected):
+    files = {
+        "data/figures.yaml": FIGURES + "sources:\n  s: {title: مصدر}\n",
+        "data/sections/01-a.md": "# عنوان\n\nنص{{ cite('s') }}.\n",
+        "templates/footnote.html.j2": template.replace("CANARY", str(canary)),
+    }
+    project = make_project(tmp_path / "project", files)
+    build_refused(project, expected)
+
+
+def test_a_template_override_linked_from_outside_is_refused(tmp_path, canary):
+    project = make_project(tmp_path / "project", section("نص."))
+    (project / "templates").mkdir()
+    (project / "templates" / "briefing.html.j2").symlink_to(canary / "secret.txt")
+    build_refused(
+        project, "templates/briefing.html.j2: refused: a symbolic link to a file outside the project"
+    )
+
+
+def test_a_stylesheet_linked_from_outside_is_refused(tmp_path, canary):
+    project = make_project(tmp_path / "project", section("نص."))
+    (project / "templates").mkdir()
+    (project / "templates" / "style.css").symlink_to(canary / "secret.txt")
+    build_refused(project, "templates/style.css: refused: a symbolic link to a file outside the project")
+
+
+def test_every_refusal_is_quick(tmp_path):
+    """The worst cases above end within seconds, not minutes: a figure to watch, not a timing test."""
+    project = make_project(tmp_path / "project", section(SECTION_CASES["nested loops"][0]))
+    result, seconds = run_limited("check", str(project))
+    assert result.returncode == 2
+    assert seconds < SECONDS / 2
+
+
+def test_values_stand_on_their_own_bidi_island(tmp_path):
+    """Every inserted value is wrapped in FSI ... PDI in the HTML; the PDF text keeps logical order."""
+    from report.build import _prepare
+    from report.html import DocumentBuilder
+    from report.project import load_project
+
+    files = {
+        "data/figures.yaml": FIGURES.replace(
+            "facts:", "  share:\n    label: حصة\n    value: 42.6\n    unit: '%'\nfacts:"
+        ),
+        "data/sections/01-a.md": "# عنوان\n\nفي {{ place.city }} بلغ العدد {{ pupils }} وبـ{{ share | percent }}.\n",
+    }
+    project = load_project(make_project(tmp_path / "project", files))
+    values, formatter, charts = _prepare(project)
+    html, _ = DocumentBuilder(project, values, formatter, charts).render()
+    assert "في \u2067الرباط\u2069 بلغ العدد \u2066141.241\u2069 وبـ\u206642,6%\u2069" in html
+    # Values in the built-in templates too: the cover's issuer, the title in the contents.
+    assert "\u2067وحدة الاختبار\u2069" in html
+    # ... but not in attributes and metadata, where the marks would be taken literally.
+    assert "<title>موجز تجريبي</title>" in html
+
+    output = tmp_path / "out.pdf"
+    from report.build import build
+
+    build(project.root, output)
+    flat = read_pdf(output).flat  # the final full stop extracts out of place: leave it out
+    assert "فيالرباطبلغالعدد141.241وبـ" in flat and "وبـ.42,6%" in flat
+
+
+ALLOWED = """\
+{% set ns = namespace(total=0) %}{% for period, value in visits.series.items() %}{% set ns.total = ns.total + value %}{% endfor %}
+المجموع {{ ns.total }}، والفرق {{ visits[2021] - visits[2020] }}، والمدينة {{ place.city | upper }}، {{ [3, 1, 2] | sort | join("-") }}.
+"""
+
+
+def test_ordinary_template_code_still_works(tmp_path):
+    project = make_project(tmp_path / "project", section(ALLOWED))
+    result, _ = run_limited("build", str(project))
+    assert result.returncode == 0, result.stderr
+    text = read_pdf(project / "output" / "briefing.pdf").text
+    # Mixed-direction runs extract out of order (the commas move): look for the words.
+    for piece in ("المجموع", "300", "والفرق", "100", "والمدينةالرباط", "1-2-3"):
+        assert piece in squash(text)
