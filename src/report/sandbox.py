@@ -153,9 +153,10 @@ class ReportSandbox(SandboxedEnvironment):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(undefined=StrictUndefined, **options)
-        self.filters = {name: _bounded_filter(f) for name, f in self.filters.items() if name in SAFE_FILTERS}
-        self.filters["replace"] = _replace
-        self.filters["join"] = _bounded_filter(_sized_join(self.filters["join"]))
+        builtin = {name: f for name, f in self.filters.items() if name in SAFE_FILTERS}
+        builtin["replace"] = _replace
+        builtin["join"] = _sized_join(builtin["join"])
+        self.filters = {name: self._bounded_filter(f) for name, f in builtin.items()}
         self.globals = {"range": _bounded_range, "namespace": Namespace, "dict": dict}
         self._steps = 0
         self._characters = 0
@@ -224,15 +225,30 @@ class ReportSandbox(SandboxedEnvironment):
             )
 
     def measure(self, value: Any) -> Any:
-        """Check a value a template built: its length and its share of the character budget."""
+        """Check a value a template built: its length, and its share of the budget (a list's items count)."""
         if isinstance(value, (str, list, tuple)):
             if len(value) > limits.MAX_TEMPLATE_VALUE:
                 raise ReportError(f"a value longer than {limits.MAX_TEMPLATE_VALUE:,} characters or items")
-            if isinstance(value, str):
-                self._count_characters(len(value))
+            self._count_characters(len(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             check_number(value)
         return value
+
+    def _bounded_filter(self, function: Callable) -> Callable:
+        """A filter whose whole-number options and result are measured like any other value."""
+        # The value filtered comes after the context argument that some filters take.
+        first_option = 2 if getattr(function, "jinja_pass_arg", None) else 1
+
+        @functools.wraps(function)
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            for option in (*args[first_option:], *kwargs.values()):
+                if _is_number(option) and abs(option) > limits.MAX_TEMPLATE_VALUE:
+                    raise ReportError(
+                        f"the '{function.__name__}' filter was given a number that is too large"
+                    )
+            return self.measure(function(*args, **kwargs))
+
+        return bounded
 
     def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
         """Iterate a loop's items, one step each."""
@@ -317,25 +333,6 @@ def _is_number(value: Any) -> bool:
 def _number_of(value: Any) -> Any:
     number = value.template_number() if isinstance(value, Exposed) else None
     return value if number is None else number
-
-
-def _bounded_filter(function: Callable) -> Callable:
-    """A filter whose whole-number arguments and result stay within the value limit."""
-
-    # The value filtered comes after the context argument that some filters take.
-    first_option = 2 if getattr(function, "jinja_pass_arg", None) else 1
-
-    @functools.wraps(function)
-    def bounded(*args: Any, **kwargs: Any) -> Any:
-        for argument in (*args[first_option:], *kwargs.values()):
-            if _is_number(argument) and abs(argument) > limits.MAX_TEMPLATE_VALUE:
-                raise ReportError(f"the '{function.__name__}' filter was given a number that is too large")
-        result = function(*args, **kwargs)
-        if isinstance(result, (str, list, tuple)) and len(result) > limits.MAX_TEMPLATE_VALUE:
-            raise ReportError(f"a value longer than {limits.MAX_TEMPLATE_VALUE:,} characters or items")
-        return result
-
-    return bounded
 
 
 def _sized_join(join: Callable) -> Callable:
