@@ -360,3 +360,30 @@ def test_a_recursion_error_is_a_user_error_not_an_internal_one(tmp_path):
         2,
         "the project nests too deeply (a template calling itself, or data nested without end?)",
     )
+
+
+def test_a_crafted_manifest_cannot_break_the_whats_new_page(tmp_path):
+    """Earlier editions' snapshots come from a file in the project: any shape is survived."""
+    import json
+
+    project = make_project(
+        tmp_path,
+        {"data/figures.yaml": FIGURES},
+        settings=SETTINGS + "edition: الثاني\nwhats_new: true\n",
+    )
+    output = with_previous(project)
+    editions = {
+        "الأول": {
+            "figures": {
+                "pupils": {"label": 5, "value": "many"},
+                "gone": {"series": {"2020": 1e300, "2021": None}},
+                "odd": [1, 2],
+            },
+            "sections": {"data/sections/x.md": {"title": None}, "y": 3},
+        }
+    }
+    manifest = {"editions": editions, "edition": "الأول", "fetched": {"/dev/zero": "0"}}
+    (output / "briefing.pdf.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert run_cli("diff", str(project)).returncode == 0
