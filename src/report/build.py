@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ErrorCollector, ReportError
-from .project import Project, find_project, load_project, output_setting
+from .errors import ErrorCollector, Location, ReportError
+from .project import Project, find_project, load_project
+from .schema import OUTPUT_FOLDER, output_problem
 
 logger = logging.getLogger("report")
 
@@ -72,18 +74,20 @@ def build(
     writes a PDF/A-3b (with the sources attached) or a PDF/UA-1 file. Both default to a
     file of their own beside the screen PDF.
     """
-    from .manifest import Manifest, fetched_hashes, fingerprint, previous_edition, write_manifest
+    from .manifest import fetched_hashes, fingerprint, previous_edition, write_manifest
 
     started = time.perf_counter()
     root = find_project(path)
-    target = Path(output).resolve() if output else _variant_path(output_setting(root), print_profile, variant)
+    # `-o` comes from the person running the command: trusted. settings.output does not.
+    target = Path(output).resolve() if output else output_target(root, print_profile, variant)
     inputs = fingerprint(root, target)
     inputs["options"] = {"print": print_profile, "variant": variant or "", "signing": _signing_id(signing)}
-    manifest = Manifest.read(target)
+    manifest = _read_manifest(target, root)
     if (
         not force
         and manifest is not None
         and manifest.is_current(inputs, target)
+        and _fetched_inside(manifest, root)
         and manifest.fetched_unchanged()
     ):
         # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
@@ -144,6 +148,9 @@ def build(
         pdf = sign_pdf(pdf, signing, reason=settings.title)
         logger.info("signed with %s", signing.cert)
     write_atomically(pdf, target)
+    if manifest is None:
+        # Absent or malformed: a malformed one is replaced, not read again while writing the new one.
+        _remove_malformed_manifest(target)
     write_manifest(
         target,
         {**inputs, "pages": pages, "fetched": fetched_hashes(project.root, fetched)},
@@ -153,6 +160,121 @@ def build(
     )
     seconds = time.perf_counter() - started
     return BuildResult(target, pages, seconds, cache.drawn, cache.reused)
+
+
+def output_target(root: Path, print_profile: bool = False, variant: str | None = None) -> Path:
+    """The PDF the project's settings name (`output:`), checked: see `guard_output`.
+
+    `root` is the project folder (find_project). A bad `output:` is reported on its line of
+    data/settings.yaml. With `print_profile`/`variant`, the file beside it (*-print.pdf ...).
+    """
+    from .schema import Settings
+    from .yamlfile import LocatedDict, load_yaml
+
+    settings_path = root / "data" / "settings.yaml"
+    mapping = load_yaml(settings_path)
+    raw: object = Settings.output
+    where = Location(settings_path)
+    if isinstance(mapping, LocatedDict) and mapping.get("output") is not None:
+        raw, where = mapping["output"], mapping.where("output")
+    problem = output_problem(raw)
+    if problem:
+        raise ReportError(problem, where)
+    screen = guard_output(root / str(raw).strip(), root, where)
+    target = _variant_path(screen, print_profile, variant)
+    return guard_output(target, root, where) if target != screen else screen
+
+
+def guard_output(path: Path, root: Path, where: Location | None = None) -> Path:
+    """Check a file or folder about to be written on the project's say, and return it (normalised).
+
+    It must lie inside the project's output/ folder; no symbolic link may be on the way
+    (the output/ folder included), nor be the file itself or the manifest beside it: a
+    project cannot make a build write anywhere else. Nothing under data/, templates/ or
+    fonts/ (wherever they point) is ever written. Refusals are located at `where`
+    (default: data/settings.yaml, which decides the output).
+
+    For every path derived from settings.output (copies, registers); `-o` is trusted.
+    """
+    from .manifest import MANIFEST_SUFFIX
+
+    root = root.resolve()
+    where = where or Location(root / "data" / "settings.yaml")
+    folder = root / OUTPUT_FOLDER
+    path = Path(os.path.normpath(root / path))
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    if path == folder or not path.is_relative_to(folder):
+        raise ReportError(f"refusing to write {shown}: the build writes only inside {OUTPUT_FOLDER}/", where)
+    step = root
+    for part in [*path.relative_to(root).parts, path.name + MANIFEST_SUFFIX]:
+        link = step / part
+        if link.is_symlink():
+            name = link.relative_to(root).as_posix()
+            raise ReportError(
+                f"{name} is a symbolic link: the build writes only to real files and folders "
+                f"inside {OUTPUT_FOLDER}/ (remove the link)",
+                where,
+            )
+        if part != path.name:
+            step = link
+    real = path.resolve()
+    for name in ("data", "templates", "fonts"):
+        inputs = root / name
+        if inputs.exists() and real.is_relative_to(inputs.resolve()):
+            raise ReportError(f"refusing to write {shown}: it is inside the project's {name}/ folder", where)
+    return path
+
+
+def _read_manifest(target: Path, root: Path):
+    """The manifest beside the target, or None when absent or malformed.
+
+    It lies in the project's folder, so it is input too: a structure other than the one
+    written by write_manifest counts as no manifest (and is replaced by the build).
+    """
+    from .manifest import Manifest
+
+    manifest = Manifest.read(target)
+    if manifest is None or not isinstance(manifest.data, dict):
+        return None
+    editions = manifest.data.get("editions", {})
+    if not isinstance(editions, dict) or not all(isinstance(snap, dict) for snap in editions.values()):
+        return None
+    if not isinstance(manifest.data.get("fetched", {}), dict):
+        return None
+    return manifest
+
+
+def _fetched_inside(manifest, root: Path) -> bool:
+    """The files the manifest says the layout used are regular files of the project or of report.
+
+    Only then are they hashed again: a manifest naming /dev/zero must not hang the check.
+    """
+    from .project import builtin_dir
+
+    folders = [root.resolve()]
+    for name in ("templates", "fonts"):
+        try:
+            folders.append(builtin_dir(name).resolve())
+        except ReportError:
+            pass
+    for name in manifest.data.get("fetched", {}):
+        file = Path(name)
+        if not (file.is_absolute() and any(file.resolve().is_relative_to(f) for f in folders)):
+            return False
+        if not file.resolve().is_file():
+            return False
+    return True
+
+
+def _remove_malformed_manifest(target: Path) -> None:
+    from .manifest import manifest_path
+
+    path = manifest_path(target)
+    try:
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+    except OSError:
+        pass  # written over below, or reported there
 
 
 def _signing_id(signing) -> str:
@@ -195,4 +317,4 @@ def _sources(project: Project, inputs: dict, current: dict):
     return tuple(files)
 
 
-__all__ = ["BuildResult", "ReportError", "build", "check"]
+__all__ = ["BuildResult", "ReportError", "build", "check", "guard_output", "output_target"]

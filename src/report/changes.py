@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +77,60 @@ def _points(entry: dict[str, Any] | None, name: str) -> dict[str, float | None]:
     return {name: entry.get("value")}
 
 
+def _number(value: Any) -> float | None:
+    """A figure's value as a manifest gives it: a finite number of bounded size, else nothing."""
+    from .limits import MAX_NUMBER_DIGITS
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if abs(value) < 10**MAX_NUMBER_DIGITS else None
+
+
+def clean_snapshot(raw: Any) -> dict[str, Any]:
+    """A snapshot keeping only well-formed entries.
+
+    Snapshots of earlier editions come from a manifest in the project's folder, which a
+    project could hold in any shape: a value that is not a number, a missing label, a
+    list in place of a mapping must not break the build or the "what's new" page.
+    """
+    if not isinstance(raw, dict):
+        return {"figures": {}, "sections": {}, "date": "", "edition": ""}
+    figures: dict[str, Any] = {}
+    for name, entry in (raw.get("figures") if isinstance(raw.get("figures"), dict) else {}).items():
+        if not isinstance(entry, dict):
+            continue
+        label, unit = entry.get("label"), entry.get("unit", "")
+        clean: dict[str, Any] = {
+            "label": label if isinstance(label, str) else str(name),
+            "unit": unit if isinstance(unit, str) else "",
+        }
+        if isinstance(entry.get("series"), dict):
+            clean["series"] = {str(p): _number(v) for p, v in entry["series"].items()}
+        else:
+            clean["value"] = _number(entry.get("value"))
+        figures[str(name)] = clean
+    sections: dict[str, Any] = {}
+    for key, entry in (raw.get("sections") if isinstance(raw.get("sections"), dict) else {}).items():
+        if isinstance(entry, dict):
+            title, digest = entry.get("title"), entry.get("sha256")
+            sections[str(key)] = {
+                "title": title if isinstance(title, str) else str(key),
+                "sha256": digest if isinstance(digest, str) else "",
+            }
+    text = lambda value: value if isinstance(value, str) else ""  # noqa: E731
+    return {
+        "date": text(raw.get("date")),
+        "edition": text(raw.get("edition")),
+        "figures": figures,
+        "sections": sections,
+    }
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> Changes:
-    """What moved from `old` to `new` (two snapshots)."""
+    """What moved from `old` to `new` (two snapshots, from manifests or from `snapshot`)."""
+    old, new = clean_snapshot(old), clean_snapshot(new)
     changes = []
     old_figures, new_figures = old.get("figures", {}), new.get("figures", {})
     for name in [*new_figures, *(n for n in old_figures if n not in new_figures)]:

@@ -6,9 +6,12 @@ Nothing here imports matplotlib: a build whose charts are all cached never pays 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -150,16 +153,25 @@ def _prepare(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartD
 
 
 class ChartCache:
-    """Drawn charts stored as SVG files named by the hash of everything that shapes them."""
+    """Drawn charts stored as SVG files named by the hash of everything that shapes them.
+
+    The cache folder is inside the project, so it is not trusted: each SVG ends with a
+    seal, an HMAC-SHA256 of its bytes under a key of the person running `report` (see
+    `_cache_key`). A file that is truncated, altered, planted by the project or not a
+    regular file fails the check and the chart is drawn again.
+    """
 
     def __init__(self, root: Path, style: ChartStyle) -> None:
+        self.root = root
         self.folder = root / CACHE_FOLDER
         self.style = style
         self.drawn = 0
         self.reused = 0
+        self.locations: dict = {}
         self._drawn_here: set[Path] = set()  # drawn by this build: not counted as reused
         self._pending: set[Path] = set()
         self._style_key = _style_fingerprint(style)
+        self._seal_key = _cache_key()
 
     def key(self, chart: ChartData) -> str:
         payload = json.dumps(
@@ -174,7 +186,9 @@ class ChartCache:
         waits for them and stores the SVGs. A chart that cannot be drawn is reported at its
         declaration (`locations` by name).
         """
-        missing = [c for c in charts if not self._path(c).is_file()]
+        self.locations.update(locations or {})
+        self._check_folder()
+        missing = [c for c in charts if not self._intact(self._path(c))]
         self._pending = {self._path(c) for c in missing}
         if not missing:
             return lambda: None
@@ -186,63 +200,162 @@ class ChartCache:
                 missing,
                 [lambda c=c: drawing.draw_svg(c, self.style, formatter) for c in missing],
                 None,
-                locations,
             )
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(min(len(missing), cores), mp_context=multiprocessing.get_context("fork"))
         futures = [pool.submit(drawing.draw_svg, chart, self.style, formatter) for chart in missing]
-        return lambda: self._finish(missing, [f.result for f in futures], pool, locations)
+        return lambda: self._finish(missing, [f.result for f in futures], pool)
 
     def draw_all(self, charts: list[ChartData], formatter, locations: dict | None = None) -> None:
         """Draw the charts missing from the cache and wait for them."""
         self.start_drawing(charts, formatter, locations)()
 
-    def _finish(self, missing, results, pool, locations) -> None:
+    def _finish(self, missing, results, pool) -> None:
         try:
             for done, (chart, result) in enumerate(zip(missing, results, strict=True), start=1):
-                try:
-                    self._store(chart, result())
-                except ReportError as error:
-                    raise ReportError(error.message, (locations or {}).get(chart.name)) from None
-                except (ValueError, TypeError, OverflowError, RuntimeError) as error:
-                    where = (locations or {}).get(chart.name)
-                    raise ReportError(f"chart '{chart.name}': cannot draw it: {error}", where) from None
+                self._store(chart, self._drawn(chart, result))
                 logger.info("drew chart %d of %d: %s", done, len(missing), chart.name)
         finally:
             self._pending = set()
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
+    def _drawn(self, chart: ChartData, draw) -> bytes:
+        """The SVG `draw()` returns; a chart that cannot be drawn is an error at its declaration."""
+        where = self.locations.get(chart.name)
+        try:
+            svg = draw()
+        except ReportError as error:
+            raise ReportError(error.message, error.location or where) from None
+        except (ValueError, TypeError, OverflowError, RuntimeError, MemoryError, RecursionError) as error:
+            raise ReportError(f"chart '{chart.name}': cannot draw it: {error}", where) from None
+        if not isinstance(svg, bytes) or b"<svg" not in svg[:4096]:
+            raise ReportError(f"chart '{chart.name}': cannot draw it: the drawing is empty", where)
+        return svg
+
     def _path(self, chart: ChartData) -> Path:
         return self.folder / f"{chart.name}-{self.key(chart)}.svg"
 
+    def _check_folder(self) -> None:
+        """The cache is written only inside the project: no symbolic link on the way to it."""
+        step = self.root
+        for part in Path(CACHE_FOLDER).parts:
+            step = step / part
+            if step.is_symlink():
+                raise ReportError(
+                    f"{step.relative_to(self.root).as_posix()} is a symbolic link: the chart cache is "
+                    "written only inside the project (remove the link)"
+                )
+
+    def _intact(self, path: Path) -> bool:
+        """Whether the file is a regular file whose seal matches its bytes."""
+        data = _read_regular(path)
+        return data is not None and _unseal(data, self._seal_key) is not None
+
     def _store(self, chart: ChartData, svg: bytes) -> Path:
         path = self._path(chart)
+        self._check_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         # A unique temporary name: two builds drawing the same chart must not collide.
         handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=self.folder)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(svg)
-        os.replace(temporary, path)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_seal(svg, self._seal_key))
+            os.replace(temporary, path)  # a symbolic link at `path` is replaced, not followed
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
         self.drawn += 1
         self._drawn_here.add(path)
         return path
 
     def path_for(self, chart: ChartData, formatter) -> Path:
-        """Return the SVG for a chart, drawing it only when no cached copy exists."""
+        """Return the SVG for a chart, drawing it only when no intact cached copy exists."""
         path = self._path(chart)
         if path in self._pending:
             return path  # being drawn in the background (start_drawing)
-        if path.is_file():
+        if path in self._drawn_here or self._intact(path):
             if path not in self._drawn_here:
                 self.reused += 1
             return path
+        self._check_folder()
         from .drawing import draw_svg  # matplotlib is imported only when a chart must be drawn
 
-        self._store(chart, draw_svg(chart, self.style, formatter))
+        self._store(chart, self._drawn(chart, lambda: draw_svg(chart, self.style, formatter)))
         return path
+
+
+_SEAL = b"\n<!-- report-seal: "
+_SEAL_END = b" -->\n"
+
+
+def _seal(svg: bytes, key: bytes) -> bytes:
+    """The SVG followed by a comment holding the HMAC of its bytes (a comment after the root is valid XML)."""
+    return svg + _SEAL + hmac.new(key, svg, hashlib.sha256).hexdigest().encode() + _SEAL_END
+
+
+def _unseal(data: bytes, key: bytes) -> bytes | None:
+    """The SVG of a sealed file, or None when the seal is missing or does not match."""
+    body, found, tail = data.rpartition(_SEAL)
+    if not found or not tail.endswith(_SEAL_END):
+        return None
+    expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+    return body if hmac.compare_digest(tail[: -len(_SEAL_END)], expected) else None
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """A regular file's bytes, without following a symbolic link; None for anything else."""
+    from .limits import max_file_bytes
+
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
+            return None
+        try:
+            return stream.read()
+        except OSError:
+            return None
+
+
+_KEY: bytes | None = None
+
+
+def _cache_key() -> bytes:
+    """A secret of the person running `report`, kept in their cache folder (not the project's).
+
+    A project cannot forge a sealed chart without it. When it cannot be stored, a key for
+    this process only: charts are then redrawn by every build, never trusted unchecked.
+    """
+    global _KEY
+    if _KEY is not None:
+        return _KEY
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "report" / "chart-seal.key"
+    try:
+        key = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        if len(key) < 32:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(prefix=".chart-seal.", dir=path.parent)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(secrets.token_bytes(32))
+                try:
+                    os.link(temporary, path)  # never replaces a key another build already uses
+                except FileExistsError:
+                    pass
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+            key = path.read_bytes()
+    except OSError:
+        key = b""
+    _KEY = key if len(key) >= 32 else secrets.token_bytes(32)
+    return _KEY
 
 
 def _style_fingerprint(style: ChartStyle) -> dict:

@@ -104,6 +104,14 @@ def _build(args: argparse.Namespace, root: Path) -> None:
         once()
 
 
+def _too_large(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "the project nests too deeply (a template calling itself, or data nested without end?)"
+    if isinstance(error, MemoryError):
+        return "the project needs more memory than this machine has (a file or a loop far too large?)"
+    return f"a number in the project is too large to handle ({error})"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = (
@@ -147,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous PDF is unchanged", file=sys.stderr)
         return 130
+    except (RecursionError, MemoryError, OverflowError) as error:
+        # Each stage bounds its input (report.limits); these come from a project past those
+        # bounds that a stage missed, not from a bug: the user can act on them.
+        if args.debug:
+            raise
+        print(_too_large(error), file=sys.stderr)
+        return EXIT_USER_ERROR
     except Exception as error:  # noqa: BLE001 - the last line of defence for a user-facing tool
         if args.debug:
             raise

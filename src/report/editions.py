@@ -13,11 +13,11 @@ from .manifest import MANIFEST_SUFFIX, Manifest, previous_edition
 def _manifest_of(path: Path) -> Manifest:
     """A manifest from a manifest file, a PDF, or a project folder's last build."""
     if path.is_dir():
-        from .project import load_project
+        from .build import output_target
+        from .project import find_project
 
-        project = load_project(path)
-        manifest = Manifest.read(project.output_path)
-        where = project.output_path
+        where = output_target(find_project(path))
+        manifest = Manifest.read(where)
     elif path.name.endswith(MANIFEST_SUFFIX):
         manifest = Manifest.read(path.with_name(path.name[: -len(MANIFEST_SUFFIX)]))
         where = path
@@ -26,11 +26,15 @@ def _manifest_of(path: Path) -> Manifest:
         where = path
     if manifest is None:
         raise ReportError(f"no build manifest for {where}: build it first with 'python -m report build'")
+    if not isinstance(manifest.data, dict) or not isinstance(manifest.data.get("editions", {}), dict):
+        raise ReportError(f"the build manifest of {where} is damaged: build again with --force")
     return manifest
 
 
 def _latest(manifest: Manifest) -> tuple[str, dict[str, Any]]:
     edition = manifest.data.get("edition", "")
+    if not isinstance(edition, str) or not isinstance(manifest.editions.get(edition), dict):
+        raise ReportError(f"the build manifest {manifest.path} is damaged: build again with --force")
     return f"edition {edition}", manifest.editions[edition]
 
 

@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass
 
 from .errors import ErrorCollector, ReportError
-from .schema import Data, Figure, Settings, suggest
+from .limits import MAX_NUMBER_DIGITS
+from .schema import Data, Figure, Settings, suggest, too_many_digits, whole_digits
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,30 @@ def _share(part: float, whole: float) -> float:
     return part / whole * 100
 
 
+def _round(value: float, digits: int = 0) -> float:
+    # round(5, -10**9) would compute 10**(10**9): the places are bounded like the numbers.
+    if not isinstance(digits, int) or abs(digits) > MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"round() takes a whole number of places between -{MAX_NUMBER_DIGITS} and {MAX_NUMBER_DIGITS}"
+        )
+    return round(value, digits)
+
+
+# Past this, an intermediate result is no figure anyone states: stop before integers grow without bound.
+_LARGEST_STEP = 10 ** (4 * MAX_NUMBER_DIGITS)
+
+
+def _bounded(value: float) -> float:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST_STEP:
+        raise OverflowError("the computation overflows")
+    return value
+
+
 FUNCTIONS = {
     "growth": _growth,
     "share": _share,
     "sum": lambda *values: sum(values),
-    "round": round,
+    "round": _round,
     "max": max,
     "min": min,
 }
@@ -101,6 +121,11 @@ class _Evaluator:
         assert figure.compute is not None
         try:
             tree = ast.parse(figure.compute, mode="eval")
+        except (RecursionError, MemoryError):
+            self.errors.add(
+                f"figure '{figure.name}': the compute expression nests too deeply", figure.location
+            )
+            return None
         except SyntaxError as error:
             self.errors.add(
                 f"figure '{figure.name}': cannot read compute expression: {error.msg}", figure.location
@@ -110,24 +135,48 @@ class _Evaluator:
             value = self._node(tree.body, figure)
         except _DependsOnBroken:
             return None
+        except RecursionError:
+            self.errors.add(
+                f"figure '{figure.name}': the compute expression nests too deeply", figure.location
+            )
+            return None
         except ReportError as error:
             self.errors.extend(error)
             return None
-        except (ZeroDivisionError, KeyError, TypeError, ValueError, OverflowError) as error:
+        except OverflowError:
+            self.errors.add(
+                f"figure '{figure.name}': cannot compute: the result is too large", figure.location
+            )
+            return None
+        except (ZeroDivisionError, KeyError, TypeError, ValueError) as error:
             message = error.args[0] if error.args else str(error)
             self.errors.add(f"figure '{figure.name}': cannot compute: {message}", figure.location)
             return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            self.errors.add(
+                f"figure '{figure.name}': cannot compute: the result is not a number", figure.location
+            )
+            return None
         if not math.isfinite(value):
             self.errors.add(f"figure '{figure.name}': the computed value is not finite", figure.location)
+            return None
+        digits = whole_digits(value)
+        if digits > MAX_NUMBER_DIGITS:
+            self.errors.add(
+                f"figure '{figure.name}': the computed value {too_many_digits(digits)}", figure.location
+            )
             return None
         return value
 
     def _node(self, node: ast.AST, figure: Figure) -> float:
         fail = lambda message: ReportError(f"figure '{figure.name}': {message}", figure.location)  # noqa: E731
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return node.value
+            if not math.isfinite(node.value):
+                raise fail("a number in the compute expression is not finite")
+            return _bounded(node.value)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            return _OPERATORS[type(node.op)](self._node(node.left, figure), self._node(node.right, figure))
+            left, right = self._node(node.left, figure), self._node(node.right, figure)
+            return _bounded(_OPERATORS[type(node.op)](left, right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -self._node(node.operand, figure)
         if isinstance(node, ast.Name):
@@ -141,7 +190,7 @@ class _Evaluator:
             function = FUNCTIONS.get(node.func.id)
             if function is None:
                 raise fail(f"unknown function '{node.func.id}'{suggest(node.func.id, FUNCTIONS)}")
-            return function(*(self._node(arg, figure) for arg in node.args))
+            return _bounded(function(*(self._node(arg, figure) for arg in node.args)))
         raise fail(f"'{ast.unparse(node)}' is not allowed in a compute expression")
 
     def _lookup(self, name: str, figure: Figure) -> Resolved:

@@ -96,6 +96,21 @@ class _Progress(logging.Handler):
             logger.info("writing the PDF")
 
 
+class _FailedImages(logging.Handler):
+    """Collect the drawn charts WeasyPrint could not load (it logs them and shows the alt text)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.charts: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("Failed to load image") and len(record.args or ()) == 2:
+            url, reason = record.args
+            path = unquote(urlsplit(str(url)).path)
+            if "/.report-cache/charts/" in path:
+                self.charts.append((path, str(reason)))
+
+
 VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 
 
@@ -140,6 +155,8 @@ def render_pdf(
             )
             for a in attachments
         ]
+    failed_images = _FailedImages()
+    logging.getLogger("weasyprint").addHandler(failed_images)
     progress = logging.getLogger("weasyprint.progress")
     handler = _Progress()
     saved = progress.level, progress.propagate
@@ -158,9 +175,14 @@ def render_pdf(
     finally:
         progress.removeHandler(handler)
         progress.level, progress.propagate = saved
+        logging.getLogger("weasyprint").removeHandler(failed_images)
     if fetcher.refused:
         # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
         raise fetcher.refused[0]
+    if failed_images.charts:
+        # WeasyPrint would show the alt text in place of the chart: never silently.
+        url, reason = failed_images.charts[0]
+        raise ReportError(f"a chart could not be placed in the PDF ({reason})", Location(Path(url)))
     return pdf, len(laid_out.pages), sorted(set(fetcher.served))
 
 
@@ -182,10 +204,14 @@ def write_atomically(data: bytes, target: Path) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
+        # Renaming replaces a symbolic link at `target` itself, never the file it points at.
         os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise ReportError(f"cannot write the output: {error.strerror}", Location(target)) from None
+    except BaseException:  # interrupted (Ctrl-C), out of memory: no temporary is left behind
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _remove_abandoned_temporaries(target: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ErrorCollector, Location
+from .limits import MAX_NUMBER_DIGITS
 from .yamlfile import CsvTable, LocatedDict
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -45,7 +47,7 @@ class Settings:
     locale: str = "ar_MA"
     digits: str = "western"
     page_size: str = "A4"
-    output: str = "output/briefing.pdf"
+    output: str = "output/briefing.pdf"  # always inside OUTPUT_FOLDER: see output_problem()
     key_figures: tuple[str, ...] = ()
     markdown_html: bool = False
     whats_new: bool = False
@@ -56,6 +58,31 @@ class Settings:
         "NotoSerif-Bold.ttf",
     )
     location: Location | None = None
+
+
+OUTPUT_FOLDER = "output"
+
+
+def output_problem(raw: Any) -> str | None:
+    """Why `output:` in settings cannot name the PDF, or None: it must be a .pdf inside output/.
+
+    Only the text is checked here; the build also refuses symbolic links on the way
+    (report.build.guard_output), which needs the project folder.
+    """
+    text = None if isinstance(raw, (dict, list, bool)) or raw is None else str(raw).strip()
+    if text:
+        parts = posixpath.normpath(text).split("/")
+        if (
+            not posixpath.isabs(text)
+            and "\\" not in text
+            and len(parts) >= 2
+            and parts[0] == OUTPUT_FOLDER
+            and parts[-1].lower().endswith(".pdf")
+            and parts[-1].lower() != ".pdf"
+        ):
+            return None
+    shown = _kind(raw) if text is None else repr(text)
+    return f"settings: 'output' must be a .pdf file inside the project's {OUTPUT_FOLDER}/ folder, got {shown}"
 
 
 SETTING_KEYS = tuple(name for name in Settings.__dataclass_fields__ if name != "location")
@@ -293,15 +320,23 @@ def parse_number(
                 where,
             )
             return None
+        whole = re.fullmatch(r"[+-]?0*(\d+)", text)
+        if whole and len(whole.group(1)) > MAX_NUMBER_DIGITS:
+            errors.add(f"{what} {too_many_digits(len(whole.group(1)))}", where)
+            return None
         try:
-            number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+            number = int(text) if whole else float(text)
         except ValueError:
             number = None
     if number is None:
-        errors.add(f"{what} must be a number, got {value!r}", where)
+        errors.add(f"{what} must be a number, got {_shown(value)}", where)
         return None
     if isinstance(number, float) and not math.isfinite(number):
-        errors.add(f"{what} must be a finite number, got {value!r}", where)
+        errors.add(f"{what} must be a finite number, got {_shown(value)}", where)
+        return None
+    digits = whole_digits(number)
+    if digits > MAX_NUMBER_DIGITS:
+        errors.add(f"{what} {too_many_digits(digits)}", where)
         return None
     if number < 0 and not signed:
         errors.add(f"{what} must not be negative, got {value!r} (set 'signed: true' if it may be)", where)
@@ -309,6 +344,27 @@ def parse_number(
     if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
         number = int(number)
     return number
+
+
+def whole_digits(number: float) -> int:
+    """How many digits a finite number has before its decimal point (huge integers included)."""
+    if isinstance(number, float) and abs(number) >= 1e17:
+        # As written: 1e307 has 308 digits (its nearest float is a little below 10**307).
+        return math.floor(math.log10(abs(number))) + 1
+    whole = abs(int(number))
+    if whole.bit_length() < 10_000:  # str() of an int past 4300 digits is refused by Python
+        return len(str(whole))
+    return int(math.log10(whole)) + 1
+
+
+def too_many_digits(digits: int) -> str:
+    return f"has {digits} digits before the decimal point; at most {MAX_NUMBER_DIGITS} are allowed"
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in a message, cut short: a project may hold a line of thousands of digits."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + "…" + text[-5:]
 
 
 FIGURE_KEYS = (
@@ -350,6 +406,10 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
         chart_fonts=f.names("chart_fonts") or Settings.chart_fonts,
         location=mapping.location,
     )
+    if mapping.get("output") is not None and settings.output:
+        problem = output_problem(settings.output)
+        if problem:
+            errors.add(problem, f.where("output"))
     f.check_unknown(SETTING_KEYS)
     return settings
 

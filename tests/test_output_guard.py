@@ -1,0 +1,389 @@
+"""Where a build writes, what its chart cache may be trusted with, and numbers past every bound.
+
+Everything through the CLI as a user would run it: the project's files are not trusted
+(`output:` in its settings, a symbolic link in its folder, its chart cache), the command
+line is (`-o`). A refusal is exit 2 with the exact located line, no traceback, and the
+previous PDF byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import SETTINGS, make_project, read_pdf, run_cli
+
+PREVIOUS = b"%PDF-1.7 the previous edition, which a refused build must not touch\n"
+FIGURES = "figures:\n  pupils:\n    label: التلاميذ\n    value: 141241\n"
+CHART = (
+    "charts:\n  schools_chart:\n    kind: bar\n    caption: المؤسسات\n"
+    "    alt: نص بديل للرسم لا يظهر إلا عند الفشل\n    figures: [pupils, schools]\n"
+)
+
+
+def tree_hash(folder: Path) -> str:
+    """Names and bytes of everything under a folder."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def refused(project: Path, expected: list[str], *args: str) -> None:
+    result = run_cli("build", str(project), *args)
+    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
+
+
+def with_previous(project: Path) -> Path:
+    output = project / "output"
+    output.mkdir(exist_ok=True)
+    (output / "briefing.pdf").write_bytes(PREVIOUS)
+    return output
+
+
+def assert_previous_untouched(output: Path) -> None:
+    assert (output / "briefing.pdf").read_bytes() == PREVIOUS
+    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf"]
+
+
+# -- settings.output -------------------------------------------------------------------------
+
+BAD_OUTPUTS = {
+    "an input file": "data/figures.yaml",
+    "an input behind output/..": "output/../data/figures.yaml",
+    "outside the project": "../outside.pdf",
+    "an absolute path": "/tmp/x.pdf",
+    "not a pdf": "output/briefing.yaml",
+    "the output folder itself": "output",
+}
+
+
+@pytest.mark.parametrize("setting", BAD_OUTPUTS.values(), ids=BAD_OUTPUTS.keys())
+def test_settings_output_must_be_a_pdf_inside_the_output_folder(tmp_path, setting):
+    project = make_project(
+        tmp_path / "p", {"data/figures.yaml": FIGURES}, settings=SETTINGS + f"output: {setting}\n"
+    )
+    figures = (project / "data" / "figures.yaml").read_bytes()
+    output = with_previous(project)
+    message = f"settings: 'output' must be a .pdf file inside the project's output/ folder, got '{setting}'"
+    refused(project, [f"data/settings.yaml:4:1: {message}"])
+    assert (project / "data" / "figures.yaml").read_bytes() == figures
+    assert_previous_untouched(output)
+    assert not (tmp_path / "outside.pdf").exists()
+    # `check` reports it too, on the same line.
+    result = run_cli("check", str(project))
+    assert (result.returncode, result.stderr.strip()) == (2, f"data/settings.yaml:4:1: {message}")
+
+
+def test_a_symlinked_output_folder_is_refused_and_its_target_untouched(tmp_path):
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    (canary / "briefing.pdf").write_bytes(b"not yours")
+    (canary / "notes.txt").write_text("keep me", encoding="utf-8")
+    before = tree_hash(canary)
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    (project / "output").symlink_to(canary, target_is_directory=True)
+    expected = (
+        "data/settings.yaml: output is a symbolic link: the build writes only to real files and "
+        "folders inside output/ (remove the link)"
+    )
+    refused(project, [expected])
+    refused(project, [expected], "--force", "--print")
+    assert tree_hash(canary) == before
+
+
+def test_a_symlinked_output_folder_named_in_settings_is_refused_on_its_line(tmp_path):
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    before = tree_hash(canary)
+    project = make_project(
+        tmp_path / "p", {"data/figures.yaml": FIGURES}, settings=SETTINGS + "output: output/sub/b.pdf\n"
+    )
+    (project / "output").mkdir()
+    (project / "output" / "sub").symlink_to(canary, target_is_directory=True)
+    refused(
+        project,
+        [
+            "data/settings.yaml:4:1: output/sub is a symbolic link: the build writes only to real files "
+            "and folders inside output/ (remove the link)"
+        ],
+    )
+    assert tree_hash(canary) == before
+
+
+@pytest.mark.parametrize("name", ["briefing.pdf", "briefing.pdf.manifest.json"])
+def test_a_symlinked_output_file_or_manifest_is_refused(tmp_path, name):
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"somebody else's file")
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    (project / "output").mkdir()
+    (project / "output" / name).symlink_to(outside)
+    refused(
+        project,
+        [
+            f"data/settings.yaml: output/{name} is a symbolic link: the build writes only to real files "
+            "and folders inside output/ (remove the link)"
+        ],
+    )
+    assert outside.read_bytes() == b"somebody else's file"
+
+
+def test_an_input_folder_linked_into_output_is_never_written(tmp_path):
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    (project / "output").mkdir()
+    (project / "fonts").symlink_to(project / "output", target_is_directory=True)
+    refused(
+        project,
+        [
+            "data/settings.yaml: refusing to write output/briefing.pdf: it is inside the project's fonts/ folder"
+        ],
+    )
+
+
+def test_the_command_line_output_is_trusted_outside_the_project(tmp_path):
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    elsewhere = tmp_path / "elsewhere" / "out.pdf"
+    result = run_cli("build", str(project), "-o", str(elsewhere))
+    assert result.returncode == 0, result.stderr
+    assert elsewhere.read_bytes().startswith(b"%PDF")
+    assert (elsewhere.parent / "out.pdf.manifest.json").is_file()
+    assert not (project / "output").exists()
+    assert sorted(p.name for p in elsewhere.parent.iterdir()) == ["out.pdf", "out.pdf.manifest.json"]
+
+
+def test_a_nested_output_inside_the_output_folder_is_allowed(tmp_path):
+    project = make_project(
+        tmp_path / "p", {"data/figures.yaml": FIGURES}, settings=SETTINGS + "output: output/2024/b.pdf\n"
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert (project / "output" / "2024" / "b.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"editions": 5, "fetched": []}'])
+def test_build_force_replaces_a_malformed_manifest(tmp_path, content):
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    output = with_previous(project)
+    (output / "briefing.pdf.manifest.json").write_text(content, encoding="utf-8")
+    for args in (["--force"], []):
+        result = run_cli("build", str(project), *args)
+        assert result.returncode == 0, result.stderr
+    assert (output / "briefing.pdf").read_bytes().startswith(b"%PDF")
+    assert "up to date" in result.stdout
+    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf", "briefing.pdf.manifest.json"]
+
+
+# -- the chart cache -------------------------------------------------------------------------
+
+
+def _chart_project(tmp_path: Path) -> Path:
+    figures = FIGURES + "  schools:\n    label: المؤسسات\n    value: 1816\n" + CHART
+    section = "# مقدمة\n\nنص قصير.\n\n{{ chart('schools_chart') }}\n"
+    return make_project(tmp_path, {"data/figures.yaml": figures, "data/sections/01-a.md": section})
+
+
+def _cached(project: Path) -> list[Path]:
+    return sorted((project / ".report-cache" / "charts").glob("*.svg"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "altered", "planted", "symlink"])
+def test_a_damaged_cached_chart_is_drawn_again(tmp_path, damage):
+    project = _chart_project(tmp_path / "p")
+    first = run_cli("build", str(project))
+    assert first.returncode == 0, first.stderr
+    pdf = project / "output" / "briefing.pdf"
+    good = pdf.read_bytes()
+    [svg] = _cached(project)
+    drawn = svg.read_bytes()
+    if damage == "truncated":
+        svg.write_bytes(drawn[: len(drawn) // 2])
+    elif damage == "altered":
+        svg.write_bytes(drawn.replace(b"#0072b2", b"#ff0000").replace(b"#0072B2", b"#ff0000"))
+        assert svg.read_bytes() != drawn
+    elif damage == "planted":
+        # A cache shipped with the project, its checksum recomputed: not sealed with this user's key.
+        body = drawn.rpartition(b"\n<!-- report-seal: ")[0].replace(b"#0072b2", b"#ff0000")
+        svg.write_bytes(
+            body + b"\n<!-- report-seal: " + hashlib.sha256(body).hexdigest().encode() + b" -->\n"
+        )
+    else:
+        elsewhere = tmp_path / "elsewhere.svg"
+        elsewhere.write_bytes(drawn[:100])
+        svg.unlink()
+        svg.symlink_to(elsewhere)
+    result = run_cli("build", str(project), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "charts: 1 drawn, 0 reused" in result.stdout
+    assert svg.read_bytes() == drawn and not svg.is_symlink()
+    assert pdf.read_bytes() == good  # the chart, not its alt text
+    assert "نصبديل" not in read_pdf(pdf).flat
+    assert len(_cached(project)) == 1
+
+
+def test_an_intact_cached_chart_is_reused(tmp_path):
+    project = _chart_project(tmp_path / "p")
+    assert run_cli("build", str(project)).returncode == 0
+    result = run_cli("build", str(project), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "charts: 0 drawn, 1 reused" in result.stdout
+
+
+def test_a_symlinked_chart_cache_folder_is_refused(tmp_path):
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    project = _chart_project(tmp_path / "p")
+    (project / ".report-cache").symlink_to(canary, target_is_directory=True)
+    output = with_previous(project)
+    refused(
+        project,
+        [
+            ".report-cache is a symbolic link: the chart cache is written only inside the project (remove the link)"
+        ],
+    )
+    assert list(canary.iterdir()) == []
+    assert_previous_untouched(output)
+
+
+# -- numbers past every bound ----------------------------------------------------------------
+
+NUMBER_CASES = {
+    "401 digits": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: " + "9" * 401 + "\n",
+        [
+            "data/figures.yaml:4:5: figure 'pupils': 'value' has 401 digits before the decimal point; at most 15 are allowed"
+        ],
+    ),
+    "16 digits in a series": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    series: {2020: 1234567890123456}\n",
+        [
+            "data/figures.yaml:4:14: figure 'pupils': period 2020 has 16 digits before the decimal point; at most 15 are allowed"
+        ],
+    ),
+    "20 Arabic-Indic digits": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: '" + "١" * 20 + "'\n",
+        [
+            "data/figures.yaml:4:5: figure 'pupils': 'value' has 20 digits before the decimal point; at most 15 are allowed"
+        ],
+    ),
+    "1e400": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: 1e400\n",
+        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got '1e400'"],
+    ),
+    "1.0e+400": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: 1.0e+400\n",
+        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got inf"],
+    ),
+    "1e307": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: 1.0e+307\n",
+        [
+            "data/figures.yaml:4:5: figure 'pupils': 'value' has 308 digits before the decimal point; at most 15 are allowed"
+        ],
+    ),
+    "a compute past 15 digits": (
+        FIGURES + "  big:\n    label: كبير\n    compute: pupils * pupils * pupils\n",
+        [
+            "data/figures.yaml:5:3: figure 'big': the computed value has 16 digits before the decimal point; at most 15 are allowed"
+        ],
+    ),
+    "a float compute that overflows": (
+        "figures:\n  a:\n    label: أ\n    value: 99999999999999.5\n  big:\n    label: كبير\n    compute: "
+        + " * ".join(["a"] * 30)
+        + "\n",
+        ["data/figures.yaml:5:3: figure 'big': the computed value is not finite"],
+    ),
+    "an integer compute without end": (
+        "figures:\n  a:\n    label: أ\n    value: 999999999999999\n  big:\n    label: كبير\n    compute: "
+        + " * ".join(["a"] * 400)
+        + "\n",
+        ["data/figures.yaml:5:3: figure 'big': cannot compute: the result is too large"],
+    ),
+    "round to a billion places": (
+        FIGURES + "  r:\n    label: ر\n    compute: round(pupils, -1000000000)\n",
+        [
+            "data/figures.yaml:5:3: figure 'r': cannot compute: round() takes a whole number of places between -15 and 15"
+        ],
+    ),
+    "a compute nested without end": (
+        FIGURES + "  deep:\n    label: عميق\n    compute: " + "-" * 100_000 + "pupils\n",
+        ["data/figures.yaml:5:3: figure 'deep': the compute expression nests too deeply"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("figures", "expected"), NUMBER_CASES.values(), ids=NUMBER_CASES.keys())
+def test_numbers_past_their_bounds_are_located_errors(tmp_path, figures, expected):
+    name = re.search(r"^  (\w+):\n(?!.*^  \w+:)", figures, re.M | re.S).group(1)  # the last figure
+    project = make_project(
+        tmp_path, {"data/figures.yaml": figures}, settings=SETTINGS + f"key_figures: [{name}]\n"
+    )
+    output = with_previous(project)
+    refused(project, expected)
+    assert_previous_untouched(output)
+
+
+def test_the_largest_allowed_number_builds(tmp_path):
+    project = make_project(
+        tmp_path,
+        {"data/figures.yaml": "figures:\n  pupils:\n    label: التلاميذ\n    value: 999999999999999\n"},
+        settings=SETTINGS + "key_figures: [pupils]\n",
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+
+
+# -- the last line of defence ----------------------------------------------------------------
+
+
+def test_a_recursion_error_is_a_user_error_not_an_internal_one(tmp_path):
+    """A stage that missed a depth bound: exit 2 with a message a user can act on."""
+    project = make_project(tmp_path, {"data/figures.yaml": FIGURES})
+    code = (
+        "import sys, report.build as b\n"
+        "def deep(*a, **k):\n    return deep()\n"
+        "b.load_project = deep\n"
+        "from report.cli import main\n"
+        f"sys.exit(main(['build', {str(project)!r}, '--force']))\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
+    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "the project nests too deeply (a template calling itself, or data nested without end?)",
+    )
+
+
+def test_a_crafted_manifest_cannot_break_the_whats_new_page(tmp_path):
+    """Earlier editions' snapshots come from a file in the project: any shape is survived."""
+    import json
+
+    project = make_project(
+        tmp_path,
+        {"data/figures.yaml": FIGURES},
+        settings=SETTINGS + "edition: الثاني\nwhats_new: true\n",
+    )
+    output = with_previous(project)
+    editions = {
+        "الأول": {
+            "figures": {
+                "pupils": {"label": 5, "value": "many"},
+                "gone": {"series": {"2020": 1e300, "2021": None}},
+                "odd": [1, 2],
+            },
+            "sections": {"data/sections/x.md": {"title": None}, "y": 3},
+        }
+    }
+    manifest = {"editions": editions, "edition": "الأول", "fetched": {"/dev/zero": "0"}}
+    (output / "briefing.pdf.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert run_cli("diff", str(project)).returncode == 0
