@@ -256,7 +256,7 @@ def test_values_stand_on_their_own_bidi_island(tmp_path):
         "data/figures.yaml": FIGURES.replace(
             "facts:", "  share:\n    label: حصة\n    value: 42.6\n    unit: '%'\nfacts:"
         ),
-        "data/sections/01-a.md": "# عنوان\n\nفي {{ place.city }} بلغ العدد {{ pupils }} وبـ{{ share | percent }}.\n",
+        "data/sections/01-a.md": "# عنوان\n\nفي {{ place.city }} بلغ العدد {{ pupils }} وبـ{{ share | percent }}.\n\n## سنة {{ 2024 }} في {{ place.city }}\n",
     }
     project = load_project(make_project(tmp_path / "project", files))
     values, formatter, charts = _prepare(project)
@@ -273,6 +273,11 @@ def test_values_stand_on_their_own_bidi_island(tmp_path):
     build(project.root, output)
     flat = read_pdf(output).flat  # the final full stop extracts out of place: leave it out
     assert "فيالرباطبلغالعدد141.241وبـ" in flat and "وبـ.42,6%" in flat
+    # The outline shows headings without the isolates of their values.
+    from pypdf import PdfReader
+
+    nested = [i.title for group in PdfReader(output).outline if isinstance(group, list) for i in group]
+    assert "سنة 2024 في الرباط" in nested, nested
 
 
 ALLOWED = """\

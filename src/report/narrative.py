@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import limits
-from .bidi import control_problem, isolate
+from .bidi import control_problem, isolate, strip_controls
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter
@@ -290,6 +290,8 @@ class Narrative:
                 text = _PLACEHOLDER.sub("", "".join(child.content for child in inline.children or []))
                 heading_anchor = anchor if not headings else f"{anchor}-{len(headings)}"
                 token.attrSet("id", heading_anchor)
+                # The PDF outline shows the heading without the bidi islands of its values.
+                token.attrSet("data-bookmark", strip_controls(text).strip())
                 headings.append(Heading(level, text.strip(), heading_anchor))
                 # Lines of the rendered Markdown: the section's own lines, unless a loop added some.
                 heading_lines.append(token.map[0] + 1 if token.map else 1)
