@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from . import files
+from .errors import ReportError
 from .project import builtin_dir
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -27,17 +30,30 @@ def manifest_path(output: Path) -> Path:
     return output.with_name(output.name + MANIFEST_SUFFIX)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, roots: list[Path] | None) -> str:
+    return hashlib.sha256(files.read_bytes(path, roots)).hexdigest()
 
 
-def _files(folder: Path, label: str) -> dict[str, str]:
-    if not folder.is_dir():
-        return {}
+def _output_sha256(path: Path) -> str | None:
+    """The hash of the PDF on disk (any size; not a project file), or None when it is not a file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None  # settings.output may name a FIFO or a device: never read it
+        digest = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(walk: files.Walk, folder: Path, label: str) -> dict[str, str]:
+    """Hashes of every file under `folder`, named as the project names them (links inside followed)."""
     return {
-        f"{label}/{path.relative_to(folder).as_posix()}": _sha256(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        f"{label}/{path.relative_to(folder).as_posix()}": _sha256(path, walk.roots)
+        for path in walk.files(folder)
     }
 
 
@@ -57,52 +73,125 @@ def _tool_versions() -> dict[str, str]:
 
 
 def fingerprint(root: Path, output: Path) -> dict[str, Any]:
-    """Hash every input of a build: data, templates and fonts (the project's and built-in)."""
+    """Hash every input of a build: data, templates and fonts (the project's and built-in).
+
+    The walk never leaves the project: a `fonts` link to `/` is a located error, not a scan
+    of the disk. Hidden files are left out, and the loader refuses hidden CSV files to match.
+    """
+    roots = files.allowed_roots(root)
+    walk = files.Walk(roots)
     inputs: dict[str, str] = {}
-    inputs.update(_files(root / "data", "data"))
-    inputs.update(_files(root / "templates", "templates"))
-    inputs.update(_files(root / "fonts", "fonts"))
-    inputs.update(_files(builtin_dir("templates"), "builtin-templates"))
-    inputs.update(_files(builtin_dir("fonts"), "builtin-fonts"))
+    inputs.update(_files(walk, root / "data", "data"))
+    inputs.update(_files(walk, root / "templates", "templates"))
+    inputs.update(_files(walk, root / "fonts", "fonts"))
+    builtin = files.Walk(roots)  # its own budget: the installation is not the project's to fill
+    inputs.update(_files(builtin, builtin_dir("templates"), "builtin-templates"))
+    inputs.update(_files(builtin, builtin_dir("fonts"), "builtin-fonts"))
     return {
         "inputs": inputs,
         "tools": _tool_versions(),
         "output": str(output),
+        "root": str(root.resolve()),
         "environment": {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")},
     }
 
 
+def _is_str_map(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _is_snapshot(value: Any) -> bool:
+    """The shape `changes.snapshot` writes, so that `changes.compare` cannot fail on it."""
+    if not isinstance(value, dict):
+        return False
+    figures, sections = value.get("figures", {}), value.get("sections", {})
+    if not (isinstance(figures, dict) and isinstance(sections, dict)):
+        return False
+    number = (int, float, type(None))
+    for entry in figures.values():
+        if not (isinstance(entry, dict) and isinstance(entry.get("label"), str)):
+            return False
+        if not isinstance(entry.get("unit", ""), str) or not isinstance(entry.get("value"), number):
+            return False
+        series = entry.get("series", {})
+        if not (isinstance(series, dict) and all(isinstance(v, number) for v in series.values())):
+            return False
+    text = ("title", "sha256")
+    return all(
+        isinstance(entry, dict) and all(isinstance(entry.get(key), str) for key in text)
+        for entry in sections.values()
+    )
+
+
+def _valid(data: Any) -> bool:
+    """A manifest as write_manifest writes it; anything else is treated as no manifest at all."""
+    if not isinstance(data, dict):
+        return False
+    editions = data.get("editions", {})
+    return (
+        _is_str_map(data.get("inputs", {}))
+        and _is_str_map(data.get("fetched", {}))
+        and isinstance(data.get("output_sha256", ""), str)
+        and isinstance(data.get("pages", 0), int)
+        and isinstance(editions, dict)
+        and all(_is_snapshot(snapshot) for snapshot in editions.values())
+        and data.get("edition") in editions  # write_manifest always records the newest edition
+    )
+
+
 @dataclass
 class Manifest:
-    """The manifest file beside a PDF."""
+    """The manifest file beside a PDF.
+
+    It lies in the output folder, which is often inside the project, so it is not trusted:
+    a malformed one counts as absent, and a file it names is read only inside the project.
+    """
 
     path: Path
     data: dict[str, Any]
+    root: Path | None = None  # the project the last is_current() check was made for
 
     @classmethod
     def read(cls, output: Path) -> Manifest | None:
         path = manifest_path(output)
         try:
-            return cls(path, json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            data = json.loads(files.read_bytes(path, None))
+        except (ReportError, ValueError, RecursionError):
             return None
+        return cls(path, data) if _valid(data) else None
 
     def is_current(self, print_: dict[str, Any], output: Path) -> bool:
-        """True when the inputs match and the PDF on disk is the one this manifest describes."""
+        """True when the inputs match and the PDF on disk is the one this manifest describes.
+
+        `print_` is this build's fingerprint; its root (trusted: computed now) confines what
+        fetched_unchanged() reads.
+        """
         if {k: self.data.get(k) for k in print_} != print_:
             return False
-        try:
-            return _sha256(output) == self.data.get("output_sha256")
-        except OSError:
-            return False
+        if "root" in print_:
+            self.root = Path(print_["root"])
+        return _output_sha256(output) == self.data.get("output_sha256")
 
-    def fetched_unchanged(self) -> bool:
-        """The files the last layout used (images, stylesheets anywhere in the project) are as they were."""
+    def fetched_unchanged(self, root: Path | None = None) -> bool:
+        """The files the last layout used (images, stylesheets anywhere in the project) are as they were.
+
+        Only files inside the project `root` (by default the one is_current() checked) and the
+        built-in folders are read; a path anywhere else counts as changed.
+        """
+        root = root or self.root
+        if root is None:
+            return False
+        roots = files.allowed_roots(root)
         for name, digest in self.data.get("fetched", {}).items():
+            path = Path(os.path.abspath(name))
+            if not Path(name).is_absolute() or not any(path.is_relative_to(r) for r in roots):
+                return False  # outside the project: never read, counted as changed
             try:
-                if _sha256(Path(name)) != digest:
+                if _sha256(path, roots) != digest:
                     return False
-            except OSError:
+            except ReportError:
                 return False
         return True
 
@@ -113,7 +202,8 @@ class Manifest:
 
 def fetched_hashes(root: Path, paths: list[Path]) -> dict[str, str]:
     """Hashes of the files WeasyPrint fetched, by absolute path."""
-    return {str(path): _sha256(path) for path in paths if path.is_file()}
+    roots = files.allowed_roots(root)
+    return {str(path): _sha256(path, roots) for path in paths if path.is_file()}
 
 
 def write_manifest(
@@ -128,9 +218,14 @@ def write_manifest(
     data = {**print_, "output_sha256": digest, "edition": edition, "editions": editions}
     path = manifest_path(output)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(data, stream, ensure_ascii=False, indent=1, sort_keys=True)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except BaseException:
+        # A failed write (full disk, a value json cannot write) leaves no temporary file behind.
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def previous_edition(manifest: Manifest | None, edition: str) -> tuple[str, dict[str, Any]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
+from . import files
 from .errors import Location, ReportError
 from .project import find_font
 
@@ -19,7 +21,12 @@ FONT_SCHEME = "font:"
 
 
 def make_fetcher(roots: list[Path], font_dirs: list[Path]):
-    """Return a WeasyPrint URL fetcher that serves the project's own files and fonts only."""
+    """Return a WeasyPrint URL fetcher that serves the project's own files and fonts only.
+
+    `roots[0]` is the project folder, the others its template and font folders. Every file
+    is read through files.read_bytes: inside the roots once links are followed, a regular
+    file, within the size limit.
+    """
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):
@@ -35,41 +42,49 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
             self.served: list[Path] = []  # every file the document used, for the manifest
 
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            try:
+                path, data = self._read(url)
+            except ReportError as error:
+                return self._refuse(error)
+            self.served.append(path)
+            return URLFetcherResponse(path.as_uri(), data)
+
+        def _read(self, url: str) -> tuple[Path, bytes]:
             if url.startswith(FONT_SCHEME):
                 name = url[len(FONT_SCHEME) :]
-                path = find_font(name, font_dirs)
+                path = find_font(name, font_dirs, self.roots)
                 if path is None:
-                    return self._refuse(url, f"font file not found in fonts/: {name}")
-                problem = font_problem(path)
+                    raise ReportError(f"font file not found in fonts/: {name}")
+                data = files.read_bytes(path, self.roots)
+                problem = font_problem(data)
                 if problem:
                     # WeasyPrint would silently fall back to a system font.
-                    return self._refuse(url, f"not a usable font file ({problem})", Location(path))
-            else:
-                parts = urlsplit(url)
-                path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
-                if path is None or not any(path.is_relative_to(root) for root in self.roots):
-                    return self._refuse(
-                        url, f"refused to fetch {url}: only files inside the project may be used"
-                    )
-                if not path.is_file():
-                    return self._refuse(url, f"file not found: {path}")
-            self.served.append(path)
-            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+                    raise ReportError(f"not a usable font file ({problem})", Location(path))
+                return path, data
+            parts = urlsplit(url)
+            # Where the URL points before any link is followed; files.read_bytes checks the rest.
+            path = Path(os.path.abspath(unquote(parts.path))) if parts.scheme == "file" else None
+            if path is None or not any(path.is_relative_to(root) for root in self.roots):
+                raise ReportError(f"refused to fetch {url}: only files inside the project may be used")
+            if not os.path.exists(path):
+                raise ReportError(f"file not found: {path}")
+            data = files.read_bytes(path, self.roots)
+            return Path(os.path.realpath(path)), data
 
-        def _refuse(self, url: str, message: str, location: Location | None = None):
-            self.refused.append(ReportError(message, location))
-            raise FatalURLFetchingError(message)
+        def _refuse(self, error: ReportError):
+            self.refused.append(error)
+            raise FatalURLFetchingError(error.message)
 
     return ProjectFetcher()
 
 
-def font_problem(path: Path) -> str | None:
-    """Return why a font file cannot be used, or None when it can."""
+def font_problem(font: Path | bytes) -> str | None:
+    """Return why a font (a file, or its bytes as read by files.read_bytes) cannot be used, or None."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        with TTFont(str(path), lazy=True) as font:
-            if "cmap" not in font or font.getBestCmap() is None:
+        with TTFont(io.BytesIO(font) if isinstance(font, bytes) else str(font), lazy=True) as opened:
+            if "cmap" not in opened or opened.getBestCmap() is None:
                 return "it has no character map"
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, struct_error) as error:
         return str(error) or type(error).__name__

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .errors import ErrorCollector, Location, ReportError
 from .schema import Data, SectionFile, Settings, read_data_file, read_settings
 from .yamlfile import CsvTable, load_csv, load_yaml, read_text
@@ -33,18 +35,23 @@ class Project:
     input_files: list[Path] = field(default_factory=list)
 
     @property
+    def roots(self) -> list[Path]:
+        """The folders this project's build may read (see files.allowed_roots)."""
+        return files.allowed_roots(self.root)
+
+    @property
     def template_dirs(self) -> list[Path]:
-        own = self.root / "templates"
-        return [d for d in (own, builtin_dir("templates")) if d.is_dir()]
+        """The project's templates/ (refused if it links out of the project), then the built-in ones."""
+        return [d for d in (self.root / "templates", builtin_dir("templates")) if _folder(d, self.roots)]
 
     @property
     def font_dirs(self) -> list[Path]:
-        own = self.root / "fonts"
-        return [d for d in (own, builtin_dir("fonts")) if d.is_dir()]
+        """The project's fonts/ (refused if it links out of the project), then the built-in ones."""
+        return [d for d in (self.root / "fonts", builtin_dir("fonts")) if _folder(d, self.roots)]
 
     def find_font(self, name: str) -> Path:
-        """Return a font file from the project's fonts/, else from the built-in ones."""
-        path = find_font(name, self.font_dirs)
+        """Return a checked font file from the project's fonts/, else from the built-in ones."""
+        path = find_font(name, self.font_dirs, self.roots)
         if path is None:
             raise ReportError(f"font file not found in fonts/: {name}")
         return path
@@ -54,12 +61,21 @@ class Project:
         return (self.root / self.settings.output).resolve()  # as output_setting() reads it
 
 
-def find_font(name: str, folders: list[Path]) -> Path | None:
-    """The first folder's file of that name; names cannot climb out of their folder."""
+def _folder(path: Path, roots: list[Path]) -> bool:
+    """True when `path` is a folder inside `roots`; a link out of them is an error, not a folder."""
+    return os.path.lexists(path) and files.confine(path, roots, "folder").is_dir()
+
+
+def find_font(name: str, folders: list[Path], roots: list[Path]) -> Path | None:
+    """The first folder's file of that name, checked by files.check_file; a name is one file name.
+
+    Raises a located error for a font that is a link out of `roots`, a FIFO, or too large.
+    """
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
     for folder in folders:
-        path = (folder / name).resolve()
-        if path.is_relative_to(folder.resolve()) and path.is_file():
-            return path
+        if os.path.lexists(folder / name):
+            return files.check_file(folder / name, roots)
     return None
 
 
@@ -75,14 +91,18 @@ def find_project(path: Path | str | None) -> Path:
 
 def output_setting(root: Path) -> Path:
     """Where the project's PDF goes, read from settings.yaml alone (for the up-to-date check)."""
-    settings = load_yaml(root / "data" / "settings.yaml")
+    settings = load_yaml(root / "data" / "settings.yaml", root)
     output = settings.get("output") if isinstance(settings, dict) else None
     return (root / str(output or "output/briefing.pdf")).resolve()
 
 
 def load_project(path: Path | str | None) -> Project:
-    """Load every file of a project, collecting all problems before raising them together."""
+    """Load every file of a project, collecting all problems before raising them together.
+
+    Every file is read through `files`, confined to the project and the built-in folders.
+    """
     root = find_project(path)
+    roots = files.allowed_roots(root)
     data_dir = root / "data"
     errors = ErrorCollector()
     inputs: list[Path] = []
@@ -91,7 +111,7 @@ def load_project(path: Path | str | None) -> Project:
     settings_path = data_dir / "settings.yaml"
     inputs.append(settings_path)
     try:
-        settings = read_settings(load_yaml(settings_path), settings_path, errors)
+        settings = read_settings(load_yaml(settings_path, root), settings_path, errors)
     except ReportError as error:
         errors.extend(error)
 
@@ -102,6 +122,10 @@ def load_project(path: Path | str | None) -> Project:
         if not csv_path.is_relative_to(data_dir.resolve()):
             errors.add(f"CSV file '{name}' is outside the project's data folder", where)
             return None
+        if any(part.startswith(".") for part in Path(name).parts):
+            # Hidden files are left out of the manifest's fingerprint: never read either.
+            errors.add(f"CSV file '{name}' is hidden (a name starting with '.'): it is not read", where)
+            return None
         if csv_path not in csv_cache:
             if not csv_path.is_file():
                 errors.add(f"CSV file not found: data/{name}", where)
@@ -109,35 +133,34 @@ def load_project(path: Path | str | None) -> Project:
             else:
                 inputs.append(csv_path)
                 try:
-                    csv_cache[csv_path] = load_csv(csv_path)
+                    csv_cache[csv_path] = load_csv(csv_path, root)
                 except ReportError as error:
                     errors.extend(error)
                     csv_cache[csv_path] = None
         return csv_cache[csv_path]
 
+    # Links out of the project, FIFOs and the like stop the load here, before anything is read.
+    walk = files.Walk(roots)
+    data_files = walk.files(data_dir, recursive=False)
+    section_dir = data_dir / "sections"
+    section_paths = [p for p in walk.files(section_dir, recursive=False) if p.suffix == ".md"]
     data = Data()
-    for yaml_path in sorted([*data_dir.glob("*.yaml"), *data_dir.glob("*.yml")]):
-        if yaml_path.name == "settings.yaml" or yaml_path.name.startswith("."):
-            continue  # hidden files: editor backups and locks
+    for yaml_path in data_files:
+        if yaml_path.suffix not in (".yaml", ".yml") or yaml_path.name == "settings.yaml":
+            continue
         inputs.append(yaml_path)
         try:
-            read_data_file(load_yaml(yaml_path), yaml_path, data, errors, csv_loader)
+            read_data_file(load_yaml(yaml_path, root), yaml_path, data, errors, csv_loader)
         except ReportError as error:
             errors.extend(error)
 
     sections: list[SectionFile] = []
-    section_dir = data_dir / "sections"
-    section_paths = (
-        sorted(p for p in section_dir.glob("*.md") if not p.name.startswith("."))
-        if section_dir.is_dir()
-        else []
-    )
     if not section_paths:
         errors.add("no narrative sections: add Markdown files to data/sections/", Location(section_dir))
     for section_path in section_paths:
         inputs.append(section_path)
         try:
-            text = read_text(section_path)
+            text = read_text(section_path, root)
         except ReportError as error:
             errors.extend(error)
             continue

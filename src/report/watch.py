@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import files
 from .errors import ReportError
 
 POLL_SECONDS = 0.3
 DEBOUNCE_SECONDS = 0.4
 
 
-def _state(folders: list[Path]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file under the watched folders."""
-    state = {}
+def _state(root: Path, folders: list[Path]) -> dict[str, object]:
+    """Modification time and size of every file under the watched folders.
+
+    The walk is the build's own (files.Walk): it never follows a link out of the project,
+    and it is bounded. A folder it refuses is part of the state, so fixing it is a change.
+    """
+    state: dict[str, object] = {}
+    walk = files.Walk(files.allowed_roots(root))
     for folder in folders:
-        if folder.is_dir():
-            for path in folder.rglob("*"):
-                if path.name.startswith("."):
-                    continue
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue  # deleted while we looked: the next scan sees it gone
-                state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+        try:
+            paths = walk.files(folder)
+        except ReportError as error:
+            state[str(folder)] = error.message
+            continue
+        for path in paths:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue  # deleted while we looked: the next scan sees it gone
+            state[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 
@@ -45,15 +54,15 @@ def watch(root: Path, rebuild: Callable[[], None], display_root: Path, max_build
         builds += 1
         if max_builds is not None and builds >= max_builds:
             return
-        before = _state(folders)
+        before = _state(root, folders)
         while True:
             time.sleep(POLL_SECONDS)
-            now = _state(folders)
+            now = _state(root, folders)
             if now != before:
                 # Wait until saving stops (editors write in several steps).
                 while True:
                     time.sleep(DEBOUNCE_SECONDS)
-                    settled = _state(folders)
+                    settled = _state(root, folders)
                     if settled == now:
                         break
                     now = settled

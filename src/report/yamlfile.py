@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import files
 from .errors import ErrorCollector, Location, ReportError
+from .limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 
 class LocatedDict(dict):
@@ -26,12 +29,103 @@ class LocatedDict(dict):
 
 # libyaml's parser when available (several times faster), with the same safe constructors.
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseParser = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+class YamlInt(int):
+    """A whole number read from YAML that keeps the text it was written as (`010`, `+5`).
+
+    `str()` gives that text, so a field that wants text (`edition: 010`) keeps what the
+    user wrote; arithmetic and `repr()` see the number.
+    """
+
+    source: str
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class YamlFloat(float):
+    """A decimal number read from YAML that keeps its text (`2024.10`, not 2024.1)."""
+
+    source: str
+
+    def __str__(self) -> str:
+        return self.source
+
+
+# Messages that name a value's type ("'int' object is not iterable") read as before.
+YamlInt.__name__ = "int"
+YamlFloat.__name__ = "float"
+
+
+def number_hint(value: Any) -> str | None:
+    """For a number written with a leading zero (`010`), how to write it; else None.
+
+    A number field should refuse it: the writer may have meant text, or an octal 8.
+    """
+    source = getattr(value, "source", None)
+    if isinstance(source, str) and re.fullmatch(r"[-+]?0[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", source):
+        return f"write {value!r}, or quote it as text"
+    return None
 
 
 class _Loader(_SafeBase):
-    """SafeLoader that builds LocatedDicts and refuses duplicate keys."""
+    """SafeLoader reading YAML 1.2 core scalars, building LocatedDicts, refusing duplicate keys."""
 
     path: Path
+
+
+# YAML 1.2 core schema: only decimal numbers, true/false and null are implicit; `yes`, `on`,
+# `0x1F`, `1:30` stay text, `010` is ten (and keeps its text). Dates stay dates.
+_Loader.yaml_implicit_resolvers = {}
+_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:int", r"[-+]?[0-9]+", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+0123456789.",
+    ),
+    # YAML 1.1 digit groups (`1_000_000`): refused, not read as text a number field might parse.
+    ("tag:report,underscored", r"[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?", "-+0123456789"),
+    ("tag:yaml.org,2002:merge", r"<<", "<"),
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?",
+        "0123456789",
+    ),
+]
+for _tag, _pattern, _first in _RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), list(_first))
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> YamlInt:
+    number = YamlInt(int(node.value))
+    number.source = node.value
+    return number
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> YamlFloat:
+    text = node.value.lower().lstrip("+")
+    special = {".inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+    number = YamlFloat(float(special.get(text, text)))
+    number.source = node.value
+    return number
+
+
+def _construct_underscored(loader: _Loader, node: yaml.ScalarNode) -> None:
+    plain = node.value.replace("_", "")
+    raise ReportError(
+        f"'{node.value}': write {plain} without '_', or quote it as text",
+        _location(loader.path, node.start_mark),
+    )
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
@@ -39,8 +133,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
     mapping.location = _location(loader.path, node.start_mark)
     mapping.key_locations = {}
     yield mapping
+    own_count = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
     loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
+    merged = len(node.value) - own_count  # `<<: *base` pairs come first; the mapping's own keys win
+    own_keys: set[Any] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
@@ -49,14 +146,19 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
                 "a mapping key must be a plain value", _location(loader.path, key_node.start_mark)
             ) from None
         where = _location(loader.path, key_node.start_mark)
-        if key in mapping:
-            first = mapping.key_locations[key]
-            raise ReportError(f"duplicate key '{key}' (first written on line {first.line})", where)
+        if index >= merged:
+            if key in own_keys:
+                first = mapping.key_locations[key]
+                raise ReportError(f"duplicate key '{key}' (first written on line {first.line})", where)
+            own_keys.add(key)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_locations[key] = where
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:report,underscored", _construct_underscored)
 
 
 def _location(path: Path, mark: yaml.Mark | None) -> Location:
@@ -65,26 +167,64 @@ def _location(path: Path, mark: yaml.Mark | None) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file; a byte-order mark and CRLF line ends are accepted."""
+def _check_bounds(text: str, path: Path) -> None:
+    """Refuse alias bombs, deep nesting and huge documents from the event stream, before composing.
+
+    libyaml's parser is not recursive and builds nothing, so this pass costs little memory;
+    the composer and constructor that follow are recursive and would expand what they build.
+    Each anchor's size counts its aliases expanded, so `*lol9` of a billion laughs weighs 10^9.
+    """
+    sizes: dict[str, int] = {}  # anchor -> values it stands for, aliases expanded
+    open_: list[tuple[int, str | None]] = []  # collections being read: (values before, anchor)
+    nodes = aliases = 0
+    loader = _BaseParser(text)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ReportError(f"cannot read file: {error.strerror}", Location(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ReportError("file is not UTF-8 text", Location(path, line)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        while loader.check_event():
+            event = loader.get_event()
+            problem = None
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                open_.append((nodes, event.anchor))
+                nodes += 1
+                if len(open_) > MAX_YAML_DEPTH:
+                    problem = f"lists and mappings nested deeper than {MAX_YAML_DEPTH} levels"
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                before, anchor = open_.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - before
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_YAML_ALIASES:
+                    problem = f"more than {MAX_YAML_ALIASES} aliases (*name) in one file"
+                elif any(anchor == event.anchor for _, anchor in open_):
+                    problem = f"the alias *{event.anchor} refers to a value that contains it"
+                nodes += sizes.get(event.anchor, 1)
+            if problem is None and nodes > MAX_YAML_NODES:
+                problem = f"more than {MAX_YAML_NODES} values (with aliases expanded) in one file"
+            if problem:
+                raise ReportError(f"refused: {problem}", _location(path, event.start_mark))
+    finally:
+        loader.dispose()
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file safely; syntax errors carry the file, line and column."""
-    text = read_text(path)
+def read_text(path: Path, root: Path | None = None) -> str:
+    """Read a UTF-8 text file inside project `root` (see files.read_text); a BOM and CRLF are accepted.
+
+    Without `root` the path is trusted (given on the command line) but still checked for kind and size.
+    """
+    return files.read_text(path, files.allowed_roots(root) if root is not None else None)
+
+
+def load_yaml(path: Path, root: Path | None = None) -> Any:
+    """Parse a YAML file of project `root` safely; syntax errors carry the file, line and column."""
+    text = read_text(path, root)
     loader = _Loader(text)
     loader.path = path
     try:
+        _check_bounds(text, path)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -112,9 +252,9 @@ class CsvTable:
     lines: list[int]
 
 
-def load_csv(path: Path) -> CsvTable:
-    """Parse a CSV file with a header row; every row must have the header's width."""
-    text = read_text(path)
+def load_csv(path: Path, root: Path | None = None) -> CsvTable:
+    """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width."""
+    text = read_text(path, root)
     errors = ErrorCollector()
     reader = csv.reader(io.StringIO(text), strict=True)
     header: list[str] = []
