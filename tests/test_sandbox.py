@@ -176,7 +176,7 @@ SECTION_CASES = {
     # -- bidi controls in the section's own text
     "unclosed override": (
         "نص \u202e{{ pupils }} بعده",
-        "data/sections/01-a.md:3: bidi control character U+202E (RIGHT-TO-LEFT OVERRIDE) in the text: remove it (report isolates every value itself; an unclosed control would reorder the text around it)",
+        "data/sections/01-a.md:3:4: bidi control character U+202E (RIGHT-TO-LEFT OVERRIDE) in the text: remove it (report isolates every value itself; an unclosed control would reorder the text around it)",
     ),
     "second title": (
         "نص.\n\n# عنوان ثان\n",
@@ -294,3 +294,52 @@ def test_ordinary_template_code_still_works(tmp_path):
     # Mixed-direction runs extract out of order (the commas move): look for the words.
     for piece in ("المجموع", "300", "والفرق", "100", "والمدينةالرباط", "1-2-3"):
         assert piece in squash(text)
+
+
+BIDI_MESSAGE = (
+    "bidi control character U+{code} ({name}) in the text: remove it (report isolates every value "
+    "itself; an unclosed control would reorder the text around it)"
+)
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (
+            {
+                "data/figures.yaml": FIGURES + '  motto: "شعار \u202e"\n',
+                "data/sections/01-a.md": "# عنوان\n\n{{ motto }} {{ pupils }}\n",
+            },
+            "data/figures.yaml:12:16: " + BIDI_MESSAGE.format(code="202E", name="RIGHT-TO-LEFT OVERRIDE"),
+        ),
+        (
+            {
+                "data/figures.yaml": FIGURES.replace("label: التلاميذ", 'label: "التلاميذ \u2067"'),
+                "data/sections/01-a.md": "# عنوان\n\n{{ pupils }}\n",
+            },
+            "data/figures.yaml:3:22: " + BIDI_MESSAGE.format(code="2067", name="RIGHT-TO-LEFT ISOLATE"),
+        ),
+        (
+            {
+                "data/figures.yaml": FIGURES
+                + "tables:\n  t:\n    caption: جدول\n    csv: t.csv\n    columns: {a: أ}\n",
+                "data/t.csv": "a\nنص\n\u202dABC\n",
+                "data/sections/01-a.md": "# عنوان\n\n{{ table('t') }}\n",
+            },
+            "data/t.csv:3:1: " + BIDI_MESSAGE.format(code="202D", name="LEFT-TO-RIGHT OVERRIDE"),
+        ),
+    ],
+    ids=["fact override", "label isolate", "csv override"],
+)
+def test_bidi_controls_in_data_are_refused_where_they_stand(tmp_path, files, expected):
+    build_refused(make_project(tmp_path / "project", files), expected)
+
+
+def test_marks_that_only_set_a_direction_are_accepted(tmp_path):
+    """LRM and RLM cannot reorder anything beyond their neighbours: editors use them, so they pass."""
+    files = {
+        "data/figures.yaml": FIGURES + '  motto: "DGSN\u200f المديرية"\n',
+        "data/sections/01-a.md": "# عنوان\n\n{{ motto }} {{ pupils }}\n",
+    }
+    result, _ = run_limited("check", str(make_project(tmp_path / "project", files)))
+    assert result.returncode == 0, result.stderr

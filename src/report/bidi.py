@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+
+from .errors import Location, ReportError
 
 LRI = "\u2066"
 RLI = "\u2067"
@@ -47,6 +50,16 @@ def control_problem(text: str) -> tuple[int, str] | None:
         "(report isolates every value itself; an unclosed control would reorder the text around it)"
     )
     return found.start(), message
+
+
+def refuse_controls(text: str, path: Path) -> None:
+    """Raise a located error when a project file's text holds a bidi control."""
+    problem = control_problem(text)
+    if problem is not None:
+        offset, message = problem
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise ReportError(message, Location(path, line, column))
 
 
 def strip_controls(text: str) -> str:

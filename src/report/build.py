@@ -220,7 +220,9 @@ def guard_output(path: Path, root: Path, where: Location | None = None) -> Path:
     real = path.resolve()
     for name in ("data", "templates", "fonts"):
         inputs = root / name
-        if inputs.exists() and real.is_relative_to(inputs.resolve()):
+        # An input folder linked out of the project is refused when the project is read.
+        inside = inputs.exists() and inputs.resolve().is_relative_to(root.resolve())
+        if inside and real.is_relative_to(inputs.resolve()):
             raise ReportError(f"refusing to write {shown}: it is inside the project's {name}/ folder", where)
     return path
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from . import limits
+from . import files, limits
 from .bidi import isolate
 from .changes import Changes
 from .charts import ChartCache, ChartData
@@ -23,7 +21,6 @@ from .narrative import Narrative, RenderedSection, display, template_filters
 from .project import Project
 from .sandbox import ReportSandbox, plain
 from .schema import Column, TableSpec
-from .yamlfile import read_text
 
 DOCUMENT_TEMPLATE = "briefing.html.j2"
 STYLESHEET_TEMPLATE = "briefing.css.j2"
@@ -106,7 +103,7 @@ class DocumentBuilder:
         self.formatter = formatter
         # The same sandbox as the sections: a template override is text from many hands too.
         self.env = ReportSandbox(
-            loader=TemplateLoader(project.template_dirs),
+            loader=files.template_loader(project.template_dirs, project.roots),
             # HTML templates are escaped for HTML; the stylesheet uses the css_string filter.
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
             finalize=_isolate_text,
@@ -302,9 +299,9 @@ class DocumentBuilder:
         }
         html = self._render(DOCUMENT_TEMPLATE, limits.MAX_DOCUMENT_OUTPUT, **context)
         css = self._render(STYLESHEET_TEMPLATE, limits.MAX_DOCUMENT_OUTPUT, **context)
-        own_css = TemplateLoader(self.project.template_dirs[:1]).read(PROJECT_STYLESHEET, own_only=True)
-        if own_css is not None:
-            css += "\n" + own_css
+        own_css = self.project.root / "templates" / PROJECT_STYLESHEET
+        if os.path.lexists(own_css):
+            css += "\n" + files.read_text(own_css, self.project.roots)
         return html, css
 
     def _render(self, name: str, limit: int = limits.MAX_SECTION_OUTPUT, **context: Any) -> str:
@@ -370,41 +367,3 @@ def _isolate_text(context: jinja2.nodes.EvalContext, value: Any) -> Any:
 def bare(value: Any) -> Markup:
     """Escaped text without bidi isolation: for attribute values and the document's metadata."""
     return Markup.escape(value)
-
-
-class TemplateLoader(jinja2.BaseLoader):
-    """Templates from the project's own templates/ folder, else the built-in ones; never elsewhere.
-
-    A template that is a symbolic link out of its folder, a special file or an oversized file
-    is refused with its location, like every other project file.
-    """
-
-    def __init__(self, folders: list[Path]) -> None:
-        self.folders = folders
-
-    def get_source(self, environment: jinja2.Environment, name: str):
-        for folder in self.folders:
-            text = self.read(name, folder=folder)
-            if text is not None:
-                path = folder.joinpath(*split_template_path(name))
-                return text, str(path), lambda: False
-        raise jinja2.TemplateNotFound(name)
-
-    def read(self, name: str, folder: Path | None = None, own_only: bool = False) -> str | None:
-        """The text of `name` in `folder` (default: the first folder), or None when it is absent."""
-        folder = folder or self.folders[0]
-        path = folder.joinpath(*split_template_path(name))
-        if not os.path.lexists(path):
-            return None
-        resolved = path.resolve()
-        if not resolved.is_relative_to(folder.resolve()):
-            raise ReportError("refused: a symbolic link to a file outside the project", Location(path))
-        info = resolved.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ReportError("refused: not a regular file", Location(path))
-        if info.st_size > limits.max_file_bytes():
-            raise ReportError("refused: the file is over the size limit", Location(path))
-        return read_text(resolved)
-
-
-__all__ = ["DocumentBuilder"]

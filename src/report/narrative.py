@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import limits
-from .bidi import control_problem, isolate, strip_controls
+from .bidi import isolate, refuse_controls, strip_controls
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter
@@ -179,10 +179,10 @@ class Narrative:
 
     def check(self, section: SectionFile, errors: ErrorCollector) -> None:
         """Report unknown names, filters and block references without rendering."""
-        problem = control_problem(section.text)
-        if problem is not None:
-            offset, message = problem
-            errors.add(message, Location(section.path, section.text.count("\n", 0, offset) + 1))
+        try:
+            refuse_controls(section.text, section.path)
+        except ReportError as error:
+            errors.extend(error)
             return
         try:
             tree = self.env.parse(section.text, filename=str(section.path))

@@ -58,7 +58,10 @@ class Project:
 
     @property
     def output_path(self) -> Path:
-        return (self.root / self.settings.output).resolve()  # as output_setting() reads it
+        """The PDF that settings.output names, checked to lie inside output/ (see build.guard_output)."""
+        from .build import output_target
+
+        return output_target(self.root)
 
 
 def _folder(path: Path, roots: list[Path]) -> bool:
@@ -87,13 +90,6 @@ def find_project(path: Path | str | None) -> Path:
     if not (root / "data" / "settings.yaml").is_file():
         raise ReportError(f"{root} is not a report project: data/settings.yaml is missing")
     return root
-
-
-def output_setting(root: Path) -> Path:
-    """Where the project's PDF goes, read from settings.yaml alone (for the up-to-date check)."""
-    settings = load_yaml(root / "data" / "settings.yaml", root)
-    output = settings.get("output") if isinstance(settings, dict) else None
-    return (root / str(output or "output/briefing.pdf")).resolve()
 
 
 def load_project(path: Path | str | None) -> Project:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import ErrorCollector, Location
 from .limits import MAX_NUMBER_DIGITS
-from .yamlfile import CsvTable, LocatedDict
+from .yamlfile import CsvTable, LocatedDict, number_hint
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 DIGITS = ("western", "arabic-indic")
@@ -302,11 +302,18 @@ def _kind(value: Any) -> str:
 _GROUPED = re.compile(r"^\d{1,3}([.,\u066c ]\d{3})+$")
 
 
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def parse_number(
     value: Any, what: str, where: Location, errors: ErrorCollector, signed: bool = False
 ) -> float | None:
     """Accept a YAML number or plain digits (Western or Arabic-Indic); reject grouping, NaN, inf."""
     number: float | None = None
+    hint = number_hint(value)
+    if hint:
+        errors.add(f"{what} has a leading zero, got {value} ({hint})", where)
+        return None
     if isinstance(value, bool):
         number = None
     elif isinstance(value, (int, float)):
@@ -324,10 +331,9 @@ def parse_number(
         if whole and len(whole.group(1)) > MAX_NUMBER_DIGITS:
             errors.add(f"{what} {too_many_digits(len(whole.group(1)))}", where)
             return None
-        try:
+        # Only plain decimal forms: Python's float() would also take "1_000", "inf" and "nan".
+        if whole or _DECIMAL.fullmatch(text):
             number = int(text) if whole else float(text)
-        except ValueError:
-            number = None
     if number is None:
         errors.add(f"{what} must be a number, got {_shown(value)}", where)
         return None
@@ -363,7 +369,8 @@ def too_many_digits(digits: int) -> str:
 
 def _shown(value: Any) -> str:
     """A value quoted in a message, cut short: a project may hold a line of thousands of digits."""
-    text = repr(value)
+    source = getattr(value, "source", None)  # a YAML number as written: '1e400', not inf
+    text = repr(source if isinstance(source, str) else value)
     return text if len(text) <= 40 else text[:30] + "…" + text[-5:]
 
 

@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 
 from . import files
+from .bidi import refuse_controls
 from .errors import ErrorCollector, Location, ReportError
-from .limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from .limits import MAX_NUMBER_DIGITS, MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 
 class LocatedDict(dict):
@@ -104,6 +105,10 @@ for _tag, _pattern, _first in _RESOLVERS:
 
 
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> YamlInt:
+    digits = len(node.value.lstrip("+-"))
+    if digits > 1000:  # past Python's own limit for int(), and far past any figure
+        message = f"a whole number of {digits} digits; at most {MAX_NUMBER_DIGITS} are allowed"
+        raise ReportError(message, _location(loader.path, node.start_mark))
     number = YamlInt(int(node.value))
     number.source = node.value
     return number
@@ -221,6 +226,7 @@ def read_text(path: Path, root: Path | None = None) -> str:
 def load_yaml(path: Path, root: Path | None = None) -> Any:
     """Parse a YAML file of project `root` safely; syntax errors carry the file, line and column."""
     text = read_text(path, root)
+    refuse_controls(text, path)
     loader = _Loader(text)
     loader.path = path
     try:
@@ -255,6 +261,7 @@ class CsvTable:
 def load_csv(path: Path, root: Path | None = None) -> CsvTable:
     """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width."""
     text = read_text(path, root)
+    refuse_controls(text, path)
     errors = ErrorCollector()
     reader = csv.reader(io.StringIO(text), strict=True)
     header: list[str] = []
