@@ -312,14 +312,13 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     root = find_project(project_path)
     folder = copies_folder(output_setting(root))
     with _exclusive(folder):
+        _remove_leftovers(folder)
         result = build(root)
         started = time.perf_counter()
-        folder = copies_folder(result.output)
         if folder.exists() and not folder.is_dir():
             raise ReportError(
                 f"cannot write the copies: {folder.name} is a file, not a folder", Location(folder)
             )
-        _remove_leftovers(folder)
         staging = folder.with_name(f".{folder.name}.new-{os.getpid()}")
         try:
             staging.mkdir()
