@@ -8,7 +8,8 @@
 The default briefing (this repository's root) is copied to a scratch folder and built
 once; then, for each size, a new process runs `python -m report copies` on a list of
 that many distinct Arabic names. Printed per size: wall time of the whole command, the
-seconds per copy, peak resident memory (the largest of the process and its children,
+seconds per copy, the CPU seconds per copy (user + system, of the process and its
+children: less sensitive than wall time to other work on the machine), peak resident memory (the largest of the process and its children,
 from wait4) and the size of one copy.
 """
 
@@ -39,19 +40,18 @@ def recipients_csv(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measured(command: list[str], env: dict) -> tuple[float, float, str]:
+def measured(command: list[str], env: dict) -> tuple[float, float, float]:
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     # wait4 gives the rusage of this child and of the children it waited for (qpdf, ...):
     # ru_maxrss is the largest resident set among them.
-    out = process.stdout.read()
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()}")
-    return seconds, usage.ru_maxrss / 1024, out.decode()
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main(argv: list[str]) -> None:
@@ -79,8 +79,8 @@ def main(argv: list[str]) -> None:
             f"default briefing: {pages} pages; {platform.python_version()}, {os.cpu_count()} cores",
             flush=True,
         )
-        print("| recipients | total | s/copy | peak MiB | copy size |")
-        print("|---|---|---|---|---|", flush=True)
+        print("| recipients | total | s/copy | CPU s/copy | peak MiB | copy size |")
+        print("|---|---|---|---|---|---|", flush=True)
         for count in sizes:
             recipients = Path(scratch) / f"recipients-{count}.csv"
             recipients.write_text(recipients_csv(count), encoding="utf-8")
@@ -93,11 +93,12 @@ def main(argv: list[str]) -> None:
                 "--recipients",
                 str(recipients),
             ]
-            seconds, memory, _ = measured([*command, *(["--combined"] if combined else [])], env)
+            seconds, cpu, memory = measured([*command, *(["--combined"] if combined else [])], env)
             folder = project / "output" / "briefing-copies"
             one = min(folder.glob("*.pdf")).stat().st_size
             print(
-                f"| {count:,} | {seconds:.1f} s | {seconds / count:.3f} | {memory:.0f} | {one / 1024:.0f} KiB |",
+                f"| {count:,} | {seconds:.1f} s | {seconds / count:.3f} | {cpu / count:.3f} | {memory:.0f} "
+                f"| {one / 1024:.0f} KiB |",
                 flush=True,
             )
             shutil.rmtree(folder)
