@@ -111,7 +111,7 @@ def test_ctrl_c_leaves_the_previous_distribution_and_no_temporary_folder(distrib
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert stderr.startswith("interrupted; the previous")
+    assert stderr.strip().splitlines()[-1] == "interrupted; the previous copies are unchanged"
     assert snapshot(folder) == before
     consistent(folder)
     assert leftovers(output) == []
@@ -197,3 +197,23 @@ def test_the_lock_makes_a_second_run_wait(distributed, tmp_path):
     assert process.returncode == 0, err
     assert "another copies run is writing" in out
     assert [r["unit"] for r in consistent(folder)] == ["الثانية", "الثانية"]
+
+
+def test_a_copies_folder_linked_out_of_the_project_is_refused(tmp_path):
+    """The copies folder is cleaned before each run: a link out must never be followed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.pdf").write_bytes(b"%PDF not ours")
+    project = make_project(tmp_path / "project", {})
+    (project / "output").mkdir()
+    (project / "output" / "briefing-copies").symlink_to(outside, target_is_directory=True)
+    recipients = tmp_path / "list.csv"
+    recipients.write_text("name,unit\nأحمد,الإدارة\n", encoding="utf-8")
+    result = run_cli("copies", str(project), "--recipients", str(recipients))
+    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "data/settings.yaml: output/briefing-copies is a symbolic link: the build writes only to real "
+        "files and folders inside output/ (remove the link)",
+    )
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.pdf"]

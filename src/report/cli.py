@@ -153,7 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         print(error.display(root), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("interrupted; the previous PDF is unchanged", file=sys.stderr)
+        if args.command == "copies":
+            from .copies import INTERRUPTED_MESSAGE
+
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+        else:
+            print("interrupted; the previous PDF is unchanged", file=sys.stderr)
         return 130
     except (RecursionError, MemoryError, OverflowError) as error:
         # Each stage bounds its input (report.limits); these come from a project past those

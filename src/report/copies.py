@@ -91,7 +91,7 @@ def read_recipients(path: Path) -> list[Recipient]:
     Names and units are cleaned (see `clean_text`) before they are compared, stamped and
     registered, so two names that differ only by an invisible character are one name.
     """
-    table = load_csv(path)
+    table = load_csv(path, bidi_controls=True)  # removed from every cell by clean_text
     errors = ErrorCollector()
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
@@ -305,12 +305,13 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     The new distribution replaces the previous one only once every copy and the register
     are written; an error, Ctrl-C or a killed process leaves the previous one as it was.
     """
-    from .build import build
-    from .project import find_project, output_setting
+    from .build import build, guard_output, output_target
+    from .project import find_project
 
     recipients = read_recipients(Path(recipients_file))
     root = find_project(project_path)
-    folder = copies_folder(output_setting(root))
+    # Inside output/, no symbolic link on the way: the cleanup below deletes what it finds there.
+    folder = guard_output(copies_folder(output_target(root)), root)
     with _exclusive(folder):
         _remove_leftovers(folder)
         result = build(root)

@@ -69,6 +69,7 @@ def max_file_bytes() -> int:
             return int(megabytes * 1024 * 1024)
     return MAX_FILE_BYTES
 
+
 # Characters of one recipient's name or unit in a distribution list, after invisible
 # characters are removed and spaces collapsed (the longest real unit name seen: ~90).
 MAX_RECIPIENT_TEXT = 200

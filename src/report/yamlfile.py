@@ -258,10 +258,15 @@ class CsvTable:
     lines: list[int]
 
 
-def load_csv(path: Path, root: Path | None = None) -> CsvTable:
-    """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width."""
+def load_csv(path: Path, root: Path | None = None, bidi_controls: bool = False) -> CsvTable:
+    """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width.
+
+    Bidi controls are refused unless the caller strips them itself (`bidi_controls`), as the
+    recipients list does with every invisible character.
+    """
     text = read_text(path, root)
-    refuse_controls(text, path)
+    if not bidi_controls:
+        refuse_controls(text, path)
     errors = ErrorCollector()
     reader = csv.reader(io.StringIO(text), strict=True)
     header: list[str] = []
