@@ -109,11 +109,11 @@ CASES = {
     ),
     "nan": (
         {"data/figures.yaml": "figures:\n  pupils:\n    label: التلاميذ\n    value: .nan\n"},
-        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got nan"],
+        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got '.nan'"],
     ),
     "infinity": (
         {"data/figures.yaml": "figures:\n  pupils:\n    label: التلاميذ\n    value: .inf\n"},
-        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got inf"],
+        ["data/figures.yaml:4:5: figure 'pupils': 'value' must be a finite number, got '.inf'"],
     ),
     "not a number": (
         {"data/figures.yaml": "figures:\n  pupils:\n    label: التلاميذ\n    value: 141 ألف\n"},
