@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +57,65 @@ def read_pdf(path: Path) -> Pdf:
     return Pdf(path, [BIDI_MARKS.sub("", page) for page in pages])
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m report` as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "report", *args], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
+def run_cli(
+    *args: str, cwd: Path | None = None, memory_kb: int | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run `python -m report` as a user would; optionally under `ulimit -v` (kilobytes).
+
+    The timeout makes a hang fail its test instead of blocking the suite.
+    """
+    command = [sys.executable, "-m", "report", *args]
+    if memory_kb is not None:
+        command = ["bash", "-c", f'ulimit -v {memory_kb}; exec "$@"', "bash", *command]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+# -- hostile input: a canary outside the project, and a build that must be refused ----------
+
+SECRET = "CANARY-7731-do-not-leak"
+PREVIOUS = b"%PDF-1.7 the previous edition, which a failed build must not touch\n"
+HOSTILE_TIMEOUT = 60  # seconds: every refusal comes within seconds, a hang fails the test
+HOSTILE_MEMORY_KB = 3_000_000  # WeasyPrint and matplotlib need about 1 GB of address space
+
+
+def tree_hash(folder: Path) -> str:
+    """Names and bytes of everything under a folder."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def canary(tmp_path_factory) -> Path:
+    """A folder outside the project with files a hostile project would like to read or change."""
+    folder = tmp_path_factory.mktemp("canary")
+    (folder / "secret.md").write_text(f"# {SECRET}\n\n{SECRET}\n", encoding="utf-8")
+    (folder / "secret.yaml").write_text(f"facts:\n  leak: {SECRET}\n", encoding="utf-8")
+    (folder / "secret.csv").write_text(f"year,visitors\n2020,{SECRET}\n", encoding="utf-8")
+    (folder / "secret.css").write_text(f'p::after {{ content: "{SECRET}"; }}\n', encoding="utf-8")
+    before = tree_hash(folder)
+    yield folder
+    assert tree_hash(folder) == before, "a file outside the project was changed"
+
+
+def build_fails(project: Path, expected: list[str], *args: str, memory_kb: int | None = None) -> float:
+    """Build; expect exit 2 with exactly `expected` on stderr, no traceback, no secret, the
+    previous PDF byte-identical and nothing else left in output/. Return the seconds taken."""
+    output = project / "output"
+    output.mkdir(exist_ok=True)
+    (output / "briefing.pdf").write_bytes(PREVIOUS)
+    started = time.perf_counter()
+    result = run_cli("build", str(project), *args, memory_kb=memory_kb, timeout=HOSTILE_TIMEOUT)
+    seconds = time.perf_counter() - started
+    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
+    assert SECRET not in result.stdout + result.stderr
+    assert (output / "briefing.pdf").read_bytes() == PREVIOUS
+    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf"]
+    return seconds
 
 
 @pytest.fixture(scope="session")

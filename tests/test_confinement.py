@@ -13,61 +13,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import make_project, read_pdf
+from conftest import HOSTILE_TIMEOUT, SECRET, build_fails, make_project, read_pdf, run_cli
 
-PREVIOUS = b"%PDF-1.7 the previous edition, which a failed build must not touch\n"
-SECRET = "CANARY-7731-do-not-leak"
 FIGURES = "figures:\n  pupils:\n    label: التلاميذ\n    value: 141241\n"
 CSV_FIGURE = FIGURES + "  v:\n    label: الزوار\n    series: {csv: visits.csv, key: year, value: visitors}\n"
-TIMEOUT = 60
 
 
 def cli(*args: str, memory_kb: int | None = None) -> subprocess.CompletedProcess:
-    """`python -m report ...` with a timeout, optionally under `ulimit -v` (kilobytes)."""
-    command = [sys.executable, "-m", "report", *args]
-    if memory_kb is not None:
-        command = ["bash", "-c", f'ulimit -v {memory_kb}; exec "$@"', "bash", *command]
-    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-
-
-@pytest.fixture
-def canary(tmp_path_factory) -> Path:
-    """A folder outside the project with files a hostile project would like to read."""
-    folder = tmp_path_factory.mktemp("canary")
-    (folder / "secret.md").write_text(f"# {SECRET}\n\n{SECRET}\n", encoding="utf-8")
-    (folder / "secret.yaml").write_text(f"facts:\n  leak: {SECRET}\n", encoding="utf-8")
-    (folder / "secret.csv").write_text(f"year,visitors\n2020,{SECRET}\n", encoding="utf-8")
-    (folder / "secret.css").write_text(f'p::after {{ content: "{SECRET}"; }}\n', encoding="utf-8")
-    before = _hash_tree(folder)
-    yield folder
-    assert _hash_tree(folder) == before
-
-
-def _hash_tree(folder: Path) -> dict[str, str]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-
-
-def build_fails(project: Path, expected: list[str], *args: str, memory_kb: int | None = None) -> float:
-    """Build, expect `expected` on stderr and exit 2, the previous PDF intact; return the seconds taken."""
-    output = project / "output"
-    output.mkdir(exist_ok=True)
-    (output / "briefing.pdf").write_bytes(PREVIOUS)
-    started = time.perf_counter()
-    result = cli("build", str(project), *args, memory_kb=memory_kb)
-    seconds = time.perf_counter() - started
-    assert "Traceback" not in result.stderr
-    assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
-    assert SECRET not in result.stdout + result.stderr
-    assert (output / "briefing.pdf").read_bytes() == PREVIOUS
-    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf"]
-    return seconds
+    return run_cli(*args, memory_kb=memory_kb, timeout=HOSTILE_TIMEOUT)
 
 
 def link(path: Path, target: Path | str) -> None:

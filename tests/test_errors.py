@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_project, run_cli
-
-PREVIOUS = b"%PDF-1.7 the previous edition, which a failed build must not touch\n"
+from conftest import PREVIOUS, build_fails, make_project, run_cli
 
 FIGURES = """\
 figures:
@@ -23,17 +21,6 @@ figures:
     value: 1816
 """
 SERIES = "  visits:\n    label: الزيارات\n    series: {2020: 100, 2021: 200}\n"
-
-
-def build_fails(project, expected: list[str]) -> None:
-    output = project / "output"
-    output.mkdir(exist_ok=True)
-    (output / "briefing.pdf").write_bytes(PREVIOUS)
-    result = run_cli("build", str(project))
-    assert "Traceback" not in result.stderr
-    assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
-    assert (output / "briefing.pdf").read_bytes() == PREVIOUS
-    assert sorted(p.name for p in output.iterdir()) == ["briefing.pdf"]
 
 
 def section(body: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SETTINGS, make_project, read_pdf, run_cli
+from conftest import SETTINGS, make_project, read_pdf, run_cli, tree_hash
 
 PREVIOUS = b"%PDF-1.7 the previous edition, which a refused build must not touch\n"
 FIGURES = "figures:\n  pupils:\n    label: التلاميذ\n    value: 141241\n"
@@ -23,16 +23,6 @@ CHART = (
     "charts:\n  schools_chart:\n    kind: bar\n    caption: المؤسسات\n"
     "    alt: نص بديل للرسم لا يظهر إلا عند الفشل\n    figures: [pupils, schools]\n"
 )
-
-
-def tree_hash(folder: Path) -> str:
-    """Names and bytes of everything under a folder."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file() and not path.is_symlink():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def refused(project: Path, expected: list[str], *args: str) -> None:
