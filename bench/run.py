@@ -156,10 +156,13 @@ def measure_copies(project: Path, scratch: Path, count: int = 100) -> str:
     """Numbered copies against as many builds: the briefing is typeset once, then stamped."""
     recipients = scratch / "recipients.csv"
     recipients.write_text(
-        "name,unit\n" + "".join(f"المستفيد {i},الوحدة {i % 7}\n" for i in range(1, count + 1)), encoding="utf-8"
+        "name,unit\n" + "".join(f"المستفيد {i},الوحدة {i % 7}\n" for i in range(1, count + 1)),
+        encoding="utf-8",
     )
     cold, _ = timed(build_command(project, "--force"))
-    copies, memory = timed([sys.executable, "-m", "report", "copies", str(project), "--recipients", str(recipients)])
+    copies, memory = timed(
+        [sys.executable, "-m", "report", "copies", str(project), "--recipients", str(recipients)]
+    )
     return (
         f"{count} copies of the default briefing: {copies:.1f} s (peak {memory:.0f} MiB), "
         f"against {count} builds at {cold:.2f} s each: {count * cold:.0f} s, a ratio of {copies / (count * cold):.2f}"

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -294,7 +293,8 @@ BOMBS = {
         ["data/figures.yaml:7:14: refused: more than 200000 values (with aliases expanded) in one file"],
     ),
     "deep nesting": (
-        "facts:\n  a: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        # 500 levels: libyaml itself stops at 1000, at a place that depends on its version.
+        "facts:\n  a: " + "[" * 500 + "]" * 500 + "\n",
         ["data/figures.yaml:2:34: refused: lists and mappings nested deeper than 30 levels"],
     ),
     "many values": (
@@ -315,21 +315,8 @@ BOMBS = {
 @pytest.mark.parametrize(("text", "expected"), BOMBS.values(), ids=BOMBS.keys())
 def test_yaml_bombs_are_refused_quickly_in_bounded_memory(tmp_path, text, expected):
     project = make_project(tmp_path, {"data/figures.yaml": text})
-    seconds = build_fails(project, expected, memory_kb=4_000_000)
-    assert seconds < 10  # the refusal itself is milliseconds; this is Python's start-up on a busy machine
-
-
-@pytest.mark.parametrize(
-    ("case", "seconds"), [("billion laughs", 0.1), ("deep nesting", 0.1), ("many values", 2.0)]
-)
-def test_the_bounds_check_is_fast(tmp_path, case, seconds):
-    """Measured: 1 ms for the bombs, 0.4 s for 200,000 values (the most the check ever reads)."""
-    from report.errors import ReportError
-
-    started = time.perf_counter()
-    with pytest.raises(ReportError):
-        _load(tmp_path, BOMBS[case][0])
-    assert time.perf_counter() - started < seconds
+    # Under `ulimit -v` and the hostile timeout; the time itself is measured by bench/limits.py.
+    build_fails(project, expected, memory_kb=4_000_000)
 
 
 def test_merge_keys_work_and_own_keys_win(tmp_path):

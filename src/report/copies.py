@@ -252,10 +252,12 @@ def _run_parallel(commands: list[list[str]], what: str) -> None:
     try:
         for command in commands:
             if len(running) >= WORKERS:
-                finish(running.popleft())
+                finish(running[0])
+                running.popleft()  # only once finished: an interrupted wait must still kill it
             running.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
         while running:
-            finish(running.popleft())
+            finish(running[0])
+            running.popleft()
     finally:
         for process in running:
             process.kill()

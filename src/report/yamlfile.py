@@ -211,6 +211,12 @@ def _check_bounds(text: str, path: Path) -> None:
                 problem = f"more than {MAX_YAML_NODES} values (with aliases expanded) in one file"
             if problem:
                 raise ReportError(f"refused: {problem}", _location(path, event.start_mark))
+    except yaml.MarkedYAMLError as error:
+        # Newer libyaml scans a flow collection ahead and stops at its own depth limit (1000).
+        if "nesting depth" not in str(error.problem):
+            raise
+        problem = f"lists and mappings nested deeper than {MAX_YAML_DEPTH} levels"
+        raise ReportError(f"refused: {problem}", _location(path, error.problem_mark)) from None
     finally:
         loader.dispose()
 
