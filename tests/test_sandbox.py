@@ -49,7 +49,10 @@ def build_refused(project, expected: str) -> None:
 
 
 def section(body: str) -> dict[str, str]:
-    return {"data/figures.yaml": FIGURES, "data/sections/01-a.md": f"# عنوان\n\n{body}\n"}
+    return {
+        "data/figures.yaml": FIGURES + "sources:\n  s: {title: مصدر}\n",
+        "data/sections/01-a.md": f"# عنوان\n\n{body}\n",
+    }
 
 
 SECTION_CASES = {
@@ -101,7 +104,7 @@ SECTION_CASES = {
     # -- bounded work
     "huge repeat": (
         '{{ "x" * 10**9 }}',
-        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+        "data/sections/01-a.md:3: a value longer than 100,000 characters or items",
     ),
     "huge power": ("{{ 10 ** 10 ** 10 }}", "data/sections/01-a.md:3: a number with more than 15 digits"),
     "huge number": (
@@ -114,15 +117,15 @@ SECTION_CASES = {
     ),
     "doubling text": (
         '{% set ns = namespace(s="xy") %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}',
-        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+        "data/sections/01-a.md:3: a value longer than 100,000 characters or items",
     ),
     "replace bomb": (
         '{% set ns = namespace(s="xxxxxxxxxx") %}{% for i in range(9) %}{% set ns.s = ns.s | replace("x", ns.s) %}{% endfor %}',
-        "data/sections/01-a.md:3: a value longer than 1,000,000 characters or items",
+        "data/sections/01-a.md:3: a value longer than 100,000 characters or items",
     ),
     "huge output": (
         '{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}',
-        "data/sections/01-a.md: the template produces more than 2,000,000 characters",
+        "data/sections/01-a.md: the template produces more than 200,000 characters",
     ),
     "recursive macro": (
         "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
@@ -142,11 +145,48 @@ SECTION_CASES = {
     ),
     "range too long": (
         "{{ range(10**7) | length }}",
-        "data/sections/01-a.md:3: range() of more than 1,000,000 numbers",
+        "data/sections/01-a.md:3: range() of more than 100,000 numbers",
     ),
     "batch fill": (
         "{{ [1] | batch(10**9, 0) | list | length }}",
         "data/sections/01-a.md:3: the 'do_batch' filter was given a number that is too large",
+    ),
+    # -- found by a tester who had not seen the code
+    "join with a huge separator": (
+        '{{ ("x" * 99999) | list | join("y" * 8000) | length }}',
+        "data/sections/01-a.md:3: a value longer than 100,000 characters or items",
+    ),
+    "grouping a long list again and again": (
+        "{% for i in range(100) %}{{ range(99999) | groupby('real') | list | length }}{% endfor %}",
+        "data/sections/01-a.md:3: the template builds more than 10,000,000 characters of text",
+    ),
+    "filter option of the wrong kind": (
+        "{{ {1: 2} | dictsort(by='x') }}",
+        'data/sections/01-a.md:3: cannot evaluate an expression: You can only sort by either "key" or "value"',
+    ),
+    "filter that is not allowed, by name": (
+        "{{ ['%s'] | map('format', 1) | list }}",
+        "data/sections/01-a.md:3: cannot evaluate an expression: No filter named 'format'.",
+    ),
+    "30-digit literal": (
+        "{{ 123456789012345678901234567890 }}",
+        "data/sections/01-a.md:3: template syntax error: a number with more than 15 digits",
+    ),
+    "18 digits through a filter": (
+        "{{ (99999999 * 10000000 * 10) | press }}",
+        "data/sections/01-a.md:3: a number with more than 15 digits",
+    ),
+    "infinity literal": (
+        "{{ 1e400 }}",
+        "data/sections/01-a.md:3: template syntax error: not a finite number",
+    ),
+    "a method printed": (
+        "{{ place.city['upper'] }}",
+        "data/sections/01-a.md:3: a builtin_function_or_method cannot be printed as text",
+    ),
+    "too many blocks": (
+        "{% for i in range(2001) %}{{ cite('s') }}{% endfor %}",
+        "data/sections/01-a.md:3: the document places more than 2,000 quotations, tables, charts and citations",
     ),
     # -- bidi controls in the section's own text
     "unclosed override": (
@@ -181,7 +221,7 @@ TEMPLATE_CASES = {
     ),
     "huge repeat": (
         '{{ "x" * 10**9 }}',
-        "templates/footnote.html.j2:1: a value longer than 1,000,000 characters or items",
+        "templates/footnote.html.j2:1: a value longer than 100,000 characters or items",
     ),
 }
 
@@ -195,6 +235,36 @@ def test_hostile_template_overrides_are_refused(tmp_path, canary, template, expe
     }
     project = make_project(tmp_path / "project", files)
     build_refused(project, expected)
+
+
+def test_a_record_printed_by_a_template_override_is_refused(tmp_path, canary):
+    files = {
+        "data/figures.yaml": FIGURES,
+        "data/sections/01-a.md": "# عنوان\n\nنص.\n",
+        "templates/briefing.html.j2": "<html><body>{{ sections }}</body></html>",
+    }
+    build_refused(
+        make_project(tmp_path / "project", files),
+        "templates/briefing.html.j2:1: a list cannot be printed as text; name one of its fields",
+    )
+
+
+STYLESHEETS = {
+    "nested braces": (
+        "a{" + "b{" * 100_000 + "}" * 100_000 + "}",
+        "templates/style.css:1: braces and brackets nested more than 30 deep",
+    ),
+    "huge": (
+        "p{}" * 200_000,
+        "templates/style.css: the stylesheet has 600,000 characters; at most 500,000 are allowed",
+    ),
+}
+
+
+@pytest.mark.parametrize("css, expected", STYLESHEETS.values(), ids=STYLESHEETS)
+def test_a_stylesheet_that_would_stall_the_css_parser_is_refused(tmp_path, css, expected):
+    files = {"data/figures.yaml": FIGURES, "templates/style.css": css}
+    build_refused(make_project(tmp_path / "project", files), expected)
 
 
 def test_a_template_override_linked_from_outside_is_refused(tmp_path, canary):

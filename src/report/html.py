@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .figures import Resolved
 from .formatting import Formatter
 from .narrative import Narrative, RenderedSection, display, template_filters
 from .project import Project
-from .sandbox import ReportSandbox, plain
+from .sandbox import ReportSandbox, check_number, plain
 from .schema import Column, TableSpec
 
 DOCUMENT_TEMPLATE = "briefing.html.j2"
@@ -301,7 +302,7 @@ class DocumentBuilder:
         css = self._render(STYLESHEET_TEMPLATE, limits.MAX_DOCUMENT_OUTPUT, **context)
         own_css = self.project.root / "templates" / PROJECT_STYLESHEET
         if os.path.lexists(own_css):
-            css += "\n" + files.read_text(own_css, self.project.roots)
+            css += "\n" + _checked_stylesheet(own_css, files.read_text(own_css, self.project.roots))
         return html, css
 
     def _render(self, name: str, limit: int = limits.MAX_SECTION_OUTPUT, **context: Any) -> str:
@@ -325,6 +326,10 @@ class DocumentBuilder:
             raise ReportError(f"template error: {error.message}", _runtime_where(error)) from None
         except jinja2.sandbox.SecurityError as error:
             raise ReportError(f"not allowed in a template: {error}", _runtime_where(error)) from None
+        except jinja2.TemplateError as error:  # a filter given a wrong option, and the like
+            raise ReportError(
+                f"cannot evaluate an expression: {error.message}", _runtime_where(error)
+            ) from None
         except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as error:
             message = error.args[0] if error.args else type(error).__name__
             raise ReportError(f"cannot evaluate an expression: {message}", _runtime_where(error)) from None
@@ -359,9 +364,35 @@ def _runtime_where(error: BaseException) -> Location | None:
 @jinja2.pass_eval_context
 def _isolate_text(context: jinja2.nodes.EvalContext, value: Any) -> Any:
     """Every text a template inserts into HTML content stands on its own bidi island."""
-    if not context.autoescape or isinstance(value, (Markup, int, float)) or value is None:
+    if not context.autoescape or isinstance(value, Markup) or value is None:
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return check_number(value)
+    if not isinstance(value, (str, date)):
+        # Records, functions, ranges: their Python form (with a memory address) is no text.
+        raise ReportError(f"a {type(value).__name__} cannot be printed as text; name one of its fields")
     return isolate(str(value))
+
+
+def _checked_stylesheet(path: Path, css: str) -> str:
+    """The project's stylesheet, refused when its size or nesting would stall the CSS parser."""
+    if len(css) > limits.MAX_STYLESHEET_BYTES:
+        raise ReportError(
+            f"the stylesheet has {len(css):,} characters; at most "
+            f"{limits.MAX_STYLESHEET_BYTES:,} are allowed",
+            Location(path),
+        )
+    depth = 0
+    for line, text in enumerate(css.split("\n"), start=1):
+        for char in text:
+            if char in "{([":
+                depth += 1
+                if depth > limits.MAX_STYLESHEET_DEPTH:
+                    message = f"braces and brackets nested more than {limits.MAX_STYLESHEET_DEPTH} deep"
+                    raise ReportError(message, Location(path, line))
+            elif char in "})]":
+                depth = max(depth - 1, 0)
+    return css
 
 
 def bare(value: Any) -> Markup:

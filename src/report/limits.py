@@ -33,21 +33,34 @@ MAX_YAML_NODES = 200_000
 
 # -- templates (sections and template overrides) ------------------------------------------
 # Characters one section, or the whole document, may produce. The default briefing's HTML
-# is 34,533 characters, a generated 200-section briefing's 676,022.
-MAX_SECTION_OUTPUT = 2_000_000
-MAX_DOCUMENT_OUTPUT = 20_000_000
+# is 34,540 characters (its longest section 9,000), a generated 200-section briefing's
+# 695,962. Layout time grows with the document: WeasyPrint lays out the 200-section one
+# in about a minute, so the document bound is a bound on layout time too.
+MAX_SECTION_OUTPUT = 200_000
+MAX_DOCUMENT_OUTPUT = 5_000_000
 # Loop iterations and calls, all together, in one render (a section with what it places,
 # or the document). The default briefing takes 84 for its largest render, a generated
 # 200-section briefing 1,224; the worst template (a macro that calls itself twice) reaches
 # the limit in 1.8 s, nested loops in 0.5 s (the whole CLI run).
 MAX_TEMPLATE_STEPS = 200_000
 # Characters (and list items) that operations (`~`, `+`, `*`, calls, filters, output) may
-# build in one render. The 200-section briefing builds 676,042.
-MAX_TEMPLATE_CHARACTERS = 50_000_000
-# Length of any one text or list a template builds.
-MAX_TEMPLATE_VALUE = 1_000_000
+# build in one render. The 200-section briefing builds 695,982; sorting or grouping a
+# list costs its length here too, so no render sorts more than this many items in all.
+MAX_TEMPLATE_CHARACTERS = 10_000_000
+# Length of any one text or list a template builds (and of a range()).
+MAX_TEMPLATE_VALUE = 100_000
 # Nesting of brackets in a template expression: Jinja's parser recurses on each level.
 MAX_TEMPLATE_DEPTH = 30
+
+# Blocks a document places (quotations, tables, charts, citations) and headings it has:
+# each is laid out, numbered and listed. The default briefing has 27 blocks and 28
+# headings, the generated 200-section briefing 600 blocks and 400 headings.
+MAX_BLOCKS = 2_000
+MAX_HEADINGS = 2_000
+# The project's own stylesheet (templates/style.css): size, and nesting of its braces.
+# examples/water's is 300 bytes; the built-in stylesheet 9 KB, 3 levels deep.
+MAX_STYLESHEET_BYTES = 500_000
+MAX_STYLESHEET_DEPTH = 30
 
 # -- numbers ----------------------------------------------------------------------------
 # Digits of a whole number in data or a template result: past 15, a float loses digits.

@@ -20,6 +20,7 @@ from typing import Any
 from . import files
 from .errors import ReportError
 from .project import builtin_dir
+from .sealing import is_sealed, seal
 
 MANIFEST_SUFFIX = ".manifest.json"
 TOOLS = ("weasyprint", "matplotlib", "jinja2", "markdown-it-py", "babel", "pyyaml", "hijridate", "pydyf")
@@ -154,13 +155,23 @@ class Manifest:
     root: Path | None = None  # the project the last is_current() check was made for
 
     @classmethod
-    def read(cls, output: Path) -> Manifest | None:
+    def read(cls, output: Path, trusted: bool = False) -> Manifest | None:
+        """The manifest beside `output`, or None when absent, malformed or not sealed by us.
+
+        It lies in the project's output folder, so a planted one (a forged PDF hash, forged
+        earlier editions) must not count: only a manifest sealed with the key of the person
+        running `report` does, unless the command line named it (`trusted`: `diff OLD NEW`).
+        """
         path = manifest_path(output)
         try:
             data = json.loads(files.read_bytes(path, None))
         except (ReportError, ValueError, RecursionError):
             return None
-        return cls(path, data) if _valid(data) else None
+        if not _valid(data):
+            return None
+        if not trusted and not is_sealed(_canonical(data), data.get("seal")):
+            return None
+        return cls(path, data)
 
     def is_current(self, print_: dict[str, Any], output: Path) -> bool:
         """True when the inputs match and the PDF on disk is the one this manifest describes.
@@ -216,6 +227,7 @@ def write_manifest(
     editions[edition] = snapshot  # the newest edition last
     digest = hashlib.sha256(pdf).hexdigest()  # not re-read: another build may have replaced the file
     data = {**print_, "output_sha256": digest, "edition": edition, "editions": editions}
+    data["seal"] = seal(_canonical(data))
     path = manifest_path(output)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -226,6 +238,12 @@ def write_manifest(
         # A failed write (full disk, a value json cannot write) leaves no temporary file behind.
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    """The bytes a manifest's seal covers: everything but the seal, in one fixed form."""
+    body = {key: value for key, value in data.items() if key != "seal"}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def previous_edition(manifest: Manifest | None, edition: str) -> tuple[str, dict[str, Any]] | None:

@@ -25,7 +25,7 @@ from .bidi import isolate, refuse_controls, strip_controls
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter
-from .sandbox import Exposed, ReportSandbox, View, helper
+from .sandbox import Exposed, ReportSandbox, View, check_number, helper
 from .schema import Data, SectionFile, suggest
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -159,6 +159,8 @@ class Narrative:
         self.markdown = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
         self.markdown.enable("table").disable("image")
         self._fragments = Fragments()
+        self._blocks_placed = 0
+        self._headings = 0
 
     # -- template output -------------------------------------------------------------
 
@@ -171,6 +173,13 @@ class Narrative:
     def _block(self, kind: str) -> Callable[..., _Placeholder]:
         @helper
         def place(name: str, *args: Any, **kwargs: Any) -> _Placeholder:
+            # Each block is a template render and a laid-out element: a few thousand at most.
+            self._blocks_placed += 1
+            if self._blocks_placed > limits.MAX_BLOCKS:
+                raise ReportError(
+                    f"the document places more than {limits.MAX_BLOCKS:,} quotations, tables, "
+                    "charts and citations"
+                )
             return _Placeholder(self._fragments.add(self.blocks[kind](name, *args, **kwargs)))
 
         return place
@@ -270,6 +279,10 @@ class Narrative:
             raise ReportError(
                 f"not allowed in a section: {error}", _template_location(error, section.path)
             ) from None
+        except jinja2.TemplateError as error:  # a filter given a wrong option, and the like
+            raise ReportError(
+                f"cannot evaluate an expression: {error.message}", _template_location(error, section.path)
+            ) from None
         except (LookupError, AttributeError) as error:
             message = error.args[0] if error.args else type(error).__name__
             raise ReportError(
@@ -295,6 +308,12 @@ class Narrative:
                 headings.append(Heading(level, text.strip(), heading_anchor))
                 # Lines of the rendered Markdown: the section's own lines, unless a loop added some.
                 heading_lines.append(token.map[0] + 1 if token.map else 1)
+                self._headings += 1
+                if self._headings > limits.MAX_HEADINGS:
+                    raise ReportError(
+                        f"the document has more than {limits.MAX_HEADINGS:,} headings",
+                        Location(section.path, heading_lines[-1]),
+                    )
         if not headings or headings[0].level != 1:
             raise ReportError("a section must start with its title: '# العنوان'", Location(section.path, 1))
         later_titles = [line for h, line in zip(headings[1:], heading_lines[1:], strict=True) if h.level == 1]
@@ -376,23 +395,30 @@ def _facts(value: Any) -> Any:
 
 def display(value: Any, formatter: Formatter) -> str:
     """The text a reader sees for a template value."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # raises: says which name or attribute was missing or refused
     if isinstance(value, Value):
-        return formatter.number(value.number)
+        return formatter.number(check_number(value.number))
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return formatter.plain(value)
+        return formatter.plain(check_number(value))
     if isinstance(value, float):
-        return formatter.number(value)
+        return formatter.number(check_number(value))
     if isinstance(value, date):
         return formatter.date(value)
     if isinstance(value, (list, tuple)):
         return "، ".join(display(v, formatter) for v in value)
     if isinstance(value, (dict, View)):
         raise ReportError("a group of facts cannot be printed as text; name one of its keys")
-    if isinstance(value, Exposed) and not isinstance(value, _QuoteRef):
-        raise ReportError("this value cannot be printed as text; name one of its fields")
-    return "" if value is None else str(value)
+    if isinstance(value, _QuoteRef):
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # Functions, methods, ranges, macros: their Python form (with a memory address) is no text.
+    raise ReportError(f"a {type(value).__name__} cannot be printed as text")
 
 
 def _number(value: Any) -> float:
@@ -400,7 +426,7 @@ def _number(value: Any) -> float:
         return value.number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ReportError(f"expected a number, got {value!r}")
-    return value
+    return check_number(value)
 
 
 def template_filters(formatter: Formatter) -> dict[str, Callable[..., str]]:

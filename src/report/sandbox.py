@@ -285,6 +285,12 @@ class ReportSandbox(SandboxedEnvironment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         _check_nesting(self, source, name, filename)
         tree = super()._parse(source, name, filename)
+        for const in tree.find_all(nodes.Const):
+            if _is_number(const.value):
+                try:
+                    check_number(const.value)
+                except ReportError as error:  # 1e400 would even be compiled as a name, `inf`
+                    raise TemplateSyntaxError(error.message, const.lineno, name, filename) from None
         for loop in tree.find_all(nodes.For):
             if loop.recursive:
                 message = "recursive loops are not available in templates"
@@ -320,7 +326,7 @@ def _check_nesting(env: SandboxedEnvironment, source: str, name: str | None, fil
 
 def check_number(value: float) -> float:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ReportError("the result is not a finite number")
+        raise ReportError("not a finite number")
     if abs(value) >= 10**limits.MAX_NUMBER_DIGITS:
         raise ReportError(f"a number with more than {limits.MAX_NUMBER_DIGITS} digits")
     return value
@@ -343,7 +349,9 @@ def _sized_join(join: Callable) -> Callable:
         pass_arg = args[:1] if getattr(join, "jinja_pass_arg", None) else ()
         value, rest = args[len(pass_arg)], args[len(pass_arg) + 1 :]
         items = list(value)[: limits.MAX_TEMPLATE_VALUE + 1]
-        if sum(len(str(item)) for item in items) > limits.MAX_TEMPLATE_VALUE:
+        separator = str(rest[0] if rest else kwargs.get("d", ""))
+        size = sum(len(str(item)) for item in items) + len(separator) * max(len(items) - 1, 0)
+        if size > limits.MAX_TEMPLATE_VALUE:
             raise ReportError(f"a value longer than {limits.MAX_TEMPLATE_VALUE:,} characters or items")
         return join(*pass_arg, items, *rest, **kwargs)
 
