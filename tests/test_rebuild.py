@@ -169,3 +169,20 @@ def test_an_image_used_by_the_stylesheet_is_an_input(project):
     assert "is up to date" in _build(project)
     logo.write_text(logo.read_text().replace("red", "blue"))
     assert _build(project).startswith("wrote ")
+
+
+def test_a_planted_pdf_with_a_forged_manifest_is_rebuilt(project):
+    """The manifest lies in the project: one whose seal is not ours counts as absent."""
+    import hashlib
+    import json
+
+    output = Path(_build(project).split()[1])
+    genuine = output.read_bytes()
+    planted = genuine.replace(b"%PDF-1.7", b"%PDF-1.7\n% planted", 1)
+    output.write_bytes(planted)
+    manifest = output.with_name(output.name + ".manifest.json")
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["output_sha256"] = hashlib.sha256(planted).hexdigest()
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert "is up to date" not in _build(project)
+    assert output.read_bytes() == genuine
