@@ -79,10 +79,15 @@ def clean_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", kept).split())
 
 
+# Arabic diacritics (tashkeel, U+064B-U+065F, and the superscript alef U+0670) and the
+# tatweel (U+0640), which only stretches a word: a name with or without them is one person.
+_TASHKEEL = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
 def _same_name_key(name: str) -> str:
-    """Names a reader cannot tell apart compare equal: compatibility forms (Arabic
-    presentation forms, full-width letters) and letter case are folded."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """Names a reader takes for the same compare equal: compatibility forms (Arabic
+    presentation forms, full-width letters), letter case, diacritics and tatweel are folded."""
+    return " ".join(_TASHKEEL.sub("", unicodedata.normalize("NFKC", name)).casefold().split())
 
 
 def read_recipients(path: Path) -> list[Recipient]:
@@ -128,7 +133,8 @@ def read_recipients(path: Path) -> list[Recipient]:
         if key in seen:
             first_line, first_raw = seen[key]
             hint = "" if first_raw == row["name"] else (
-                "; the two differ only in invisible characters, Unicode form or letter case"
+                "; the two differ only in invisible characters, Unicode form, letter case,"
+                " diacritics or tatweel"
             )  # fmt: skip
             errors.add(f"'{name}' is listed twice (first on line {first_line}{hint})", where)
             continue

@@ -73,3 +73,17 @@ def max_file_bytes() -> int:
 # Characters of one recipient's name or unit in a distribution list, after invisible
 # characters are removed and spaces collapsed (the longest real unit name seen: ~90).
 MAX_RECIPIENT_TEXT = 200
+
+# -- data sizes that layout and drawing pay for -------------------------------------------
+# Characters of one text value in a YAML file (any string: label, caption, fact, quote).
+# A 1,000,000-character label took minutes to lay out. MEASURED_YAML
+MAX_YAML_STRING = 10_000
+# Rows of one CSV file (header not counted), refused at the first row past it: a
+# 300,000-row file took 13 s before it was refused further on. MEASURED_CSV
+MAX_CSV_ROWS = 10_000
+# Characters of a chart's title, caption, alt text, and of each label drawn on it: a
+# 20,000-word title took 111 s in matplotlib. MEASURED_CHART_TEXT
+MAX_CHART_TEXT = 300
+# Categories (bars, slices, periods, events) of one chart, and points of each series: a
+# line chart of 5,000 periods took 80 s to draw. MEASURED_CHART_POINTS
+MAX_CHART_POINTS = 100
