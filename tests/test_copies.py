@@ -184,6 +184,16 @@ def test_the_list_is_capped(tmp_path, monkeypatch):
     )
 
 
+def test_the_data_csv_row_limit_does_not_cut_the_recipients_list(tmp_path):
+    from report.copies import read_recipients
+    from report.limits import MAX_CSV_ROWS
+
+    recipients = tmp_path / "recipients.csv"
+    rows = "".join(f"مستلم {i},وحدة\n" for i in range(MAX_CSV_ROWS + 5))
+    recipients.write_text("name,unit\n" + rows, encoding="utf-8")
+    assert len(read_recipients(recipients)) == MAX_CSV_ROWS + 5
+
+
 def test_clean_text():
     from report.copies import clean_text
 

@@ -96,7 +96,8 @@ def read_recipients(path: Path) -> list[Recipient]:
     Names and units are cleaned (see `clean_text`) before they are compared, stamped and
     registered, so two names that differ only by an invisible character are one name.
     """
-    table = load_csv(path, bidi_controls=True)  # removed from every cell by clean_text
+    # Bidi controls are removed from every cell by clean_text; MAX_RECIPIENTS bounds the rows.
+    table = load_csv(path, bidi_controls=True, max_rows=None)
     errors = ErrorCollector()
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:

@@ -300,11 +300,14 @@ class CsvTable:
     lines: list[int]
 
 
-def load_csv(path: Path, root: Path | None = None, bidi_controls: bool = False) -> CsvTable:
+def load_csv(
+    path: Path, root: Path | None = None, bidi_controls: bool = False, max_rows: int | None = MAX_CSV_ROWS
+) -> CsvTable:
     """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width.
 
     Bidi controls are refused unless the caller strips them itself (`bidi_controls`), as the
-    recipients list does with every invisible character.
+    recipients list does with every invisible character. Past `max_rows` rows the file is
+    refused at the first row too many (the recipients list has its own bound: None).
     """
     text = read_text(path, root)
     if not bidi_controls:
@@ -336,8 +339,8 @@ def load_csv(path: Path, root: Path | None = None, bidi_controls: bool = False) 
                     Location(path, line),
                 )
                 continue
-            if len(rows) >= MAX_CSV_ROWS:
-                errors.add(f"refused: more than {MAX_CSV_ROWS:,} rows in one CSV file", Location(path, line))
+            if max_rows is not None and len(rows) >= max_rows:
+                errors.add(f"refused: more than {max_rows:,} rows in one CSV file", Location(path, line))
                 break
             rows.append(dict(zip(header, cells, strict=True)))
             lines.append(line)
