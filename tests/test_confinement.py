@@ -400,6 +400,7 @@ def test_the_largest_allowed_data_builds(tmp_path):
             + CHART.format(kind="line", figure="w")
             + f"    title: {title}\n",
             "data/visits.csv": "year,n\n" + "".join(f"{i},{i}\n" for i in range(10_000)),
+            "data/sections/01-a.md": "# عنوان\n\n{{ chart('c') }}\n\n{{ v['9999'] | number }}\n",
         },
     )
     result = cli("build", str(project))

@@ -272,6 +272,21 @@ CASES = {
             "data/figures.yaml:6:3: chart 'c': 101 categories or periods to draw; at most 100 fit on one chart (choose some with 'periods', or split the chart)"
         ],
     ),
+    "a chart whose labels are too long together": (
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: الزوار\n    series: {"
+            + ", ".join(f"{1900 + i}: {i}" for i in range(10))
+            + "}\ncharts:\n  c:\n    kind: line\n    figures: [v]\n    caption: c\n    alt: a\n"
+            + "    title: "
+            + "ع" * 300
+            + "\n    labels: {"
+            + ", ".join(f"'{1900 + i}': {'ك' * 200}" for i in range(10))
+            + "}\n"
+        },
+        [
+            "data/figures.yaml:6:3: chart 'c': its title and labels have 2,306 characters together; at most 2,000 fit on one chart (shorten the labels in 'labels')"
+        ],
+    ),
     # -- sections
     "unknown name": (
         section("بلغ العدد {{ pupil | number }}."),

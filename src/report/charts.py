@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
-from .limits import MAX_CHART_POINTS, MAX_CHART_TEXT
+from .limits import MAX_CHART_CHARACTERS, MAX_CHART_POINTS, MAX_CHART_TEXT
 from .schema import ChartSpec, Data, suggest
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ def _check_size(spec: ChartSpec, chart: ChartData) -> None:
             "chart (choose some with 'periods', or split the chart)",
             spec.location,
         )
-    for text in [*chart.categories, *(name for name, _ in chart.series)]:
+    texts = [*chart.categories, *(name for name, _ in chart.series)]
+    for text in texts:
         if len(text) > MAX_CHART_TEXT:
             shown = text[:20] + "…"
             raise ReportError(
@@ -89,6 +90,13 @@ def _check_size(spec: ChartSpec, chart: ChartData) -> None:
                 "on a chart (give a short one in 'labels')",
                 spec.location,
             )
+    total = sum(map(len, [chart.title, *texts]))
+    if total > MAX_CHART_CHARACTERS:
+        raise ReportError(
+            f"{what}: its title and labels have {total:,} characters together; at most "
+            f"{MAX_CHART_CHARACTERS:,} fit on one chart (shorten the labels in 'labels')",
+            spec.location,
+        )
 
 
 def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartData:
