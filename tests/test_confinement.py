@@ -116,6 +116,18 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
 
 
+def test_a_hard_link_to_a_file_outside_is_refused(tmp_path, canary):
+    """realpath cannot see a hard link: a project file with a second name is refused."""
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES})
+    os.link(canary / "secret.md", project / "data" / "sections" / "02-secret.md")
+    expected = [
+        "data/sections/02-secret.md: refused: a hard link (the file has 2 names); copy the file instead"
+    ]
+    build_fails(project, expected)
+    result = cli("check", str(project))
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, expected)
+
+
 def test_a_file_over_the_size_limit_is_refused(tmp_path):
     project = make_project(tmp_path, {"data/figures.yaml": CSV_FIGURE})
     with open(project / "data" / "visits.csv", "wb") as big:
@@ -317,6 +329,82 @@ def test_yaml_bombs_are_refused_quickly_in_bounded_memory(tmp_path, text, expect
     project = make_project(tmp_path, {"data/figures.yaml": text})
     # Under `ulimit -v` and the hostile timeout; the time itself is measured by bench/limits.py.
     build_fails(project, expected, memory_kb=4_000_000)
+
+
+CHART = "charts:\n  c:\n    kind: {kind}\n    figures: [{figure}]\n    caption: رسم\n    alt: نص بديل\n"
+SLOW_DATA = {
+    # Each once took minutes to lay out or draw (times of the whole build before the limits).
+    "a figure label of 1,000,000 characters (over 120 s)": (
+        {"data/figures.yaml": "figures:\n  v:\n    label: " + "ب" * 1_000_000 + "\n    value: 1\n"},
+        ["data/figures.yaml:3:12: refused: a text of 1,000,000 characters; at most 10,000 are allowed"],
+    ),
+    "a chart title of 20,000 words (111 s)": (
+        {
+            "data/figures.yaml": FIGURES
+            + CHART.format(kind="bar", figure="pupils")
+            + "    title: "
+            + "كلمة " * 19_999
+            + "كلمة\n"
+        },
+        ["data/figures.yaml:11:12: refused: a text of 99,999 characters; at most 10,000 are allowed"],
+    ),
+    "a chart title just over the chart limit": (
+        {
+            "data/figures.yaml": FIGURES
+            + CHART.format(kind="bar", figure="pupils")
+            + "    title: "
+            + "كلمة " * 399
+            + "كلمة\n"
+        },
+        ["data/figures.yaml:11:5: chart 'c': 'title' has 1,999 characters; at most 300 fit on a chart"],
+    ),
+    "a line chart of 5,000 periods (80 s)": (
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: الزوار\n    series: {"
+            + ", ".join(f"p{i}: {i}" for i in range(5_000))
+            + "}\n"
+            + CHART.format(kind="line", figure="v")
+        },
+        [
+            "data/figures.yaml:6:3: chart 'c': 5,000 categories or periods to draw; at most 100 fit on one chart (choose some with 'periods', or split the chart)"
+        ],
+    ),
+    "a CSV of 300,000 rows (13 s)": (
+        {
+            "data/figures.yaml": CSV_FIGURE,
+            "data/visits.csv": "year,visitors\n" + "".join(f"{i},{i}\n" for i in range(300_000)),
+        },
+        ["data/visits.csv:10002: refused: more than 10,000 rows in one CSV file"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), SLOW_DATA.values(), ids=SLOW_DATA.keys())
+def test_data_too_large_to_lay_out_or_draw_is_refused(tmp_path, files, expected):
+    project = make_project(tmp_path, files)
+    build_fails(project, expected, memory_kb=4_000_000)
+
+
+def test_the_largest_allowed_data_builds(tmp_path):
+    """At each limit (10,000 CSV rows, 100 periods, 300-character labels) the build succeeds."""
+    title = "ع" * 300
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: الزوار\n    series: {csv: visits.csv, key: year, value: n}\n"
+            + "  w:\n    label: "
+            + "ب" * 300
+            + "\n    series: {"
+            + ", ".join(f"{1900 + i}: {i}" for i in range(100))
+            + "}\n"
+            + CHART.format(kind="line", figure="w")
+            + f"    title: {title}\n",
+            "data/visits.csv": "year,n\n" + "".join(f"{i},{i}\n" for i in range(10_000)),
+            "data/sections/01-a.md": "# عنوان\n\n{{ chart('c') }}\n\n{{ v['9999'] | number }}\n",
+        },
+    )
+    result = cli("build", str(project))
+    assert result.returncode == 0, result.stderr
 
 
 def test_merge_keys_work_and_own_keys_win(tmp_path):

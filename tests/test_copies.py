@@ -102,7 +102,7 @@ def test_copies_without_qpdf_use_pypdf(tmp_path, monkeypatch):
 
 ZWSP, LRI, PDI, RLO = "\u200b", "\u2066", "\u2069", "\u202e"
 NFD_AHMAD = "\u0627\u0654حمد"  # أحمد with the hamza as a combining mark: the same name in NFD
-TWICE = "; the two differ only in invisible characters, Unicode form or letter case"
+TWICE = "; the two differ only in invisible characters, Unicode form, letter case, diacritics or tatweel"
 
 
 @pytest.mark.parametrize(
@@ -124,6 +124,14 @@ TWICE = "; the two differ only in invisible characters, Unicode form or letter c
         (
             "name,unit\nAli Bennani,أ\nALI  BENNANI,ب\n",
             f"recipients.csv:3: 'ALI BENNANI' is listed twice (first on line 2{TWICE})",
+        ),
+        (  # tashkeel: the same person, the name kept as written
+            "name,unit\nمحمد,أ\nمُحَمَّد,ب\n",
+            f"recipients.csv:3: 'مُحَمَّد' is listed twice (first on line 2{TWICE})",
+        ),
+        (  # tatweel (kashida) and a superscript alef
+            "name,unit\nعبد الرحمن,أ\nعبـــد الرحمٰن,ب\n",
+            f"recipients.csv:3: 'عبـــد الرحمٰن' is listed twice (first on line 2{TWICE})",
         ),
         (
             "name,unit\nمحمد,أ\n\u2067\u00ad\u061c,ب\n",
@@ -174,6 +182,16 @@ def test_the_list_is_capped(tmp_path, monkeypatch):
     assert raised.value.display() == (
         f"{recipients}:5: the recipients list has 5 recipients; at most 3 are allowed in one run (split the list)"
     )
+
+
+def test_the_data_csv_row_limit_does_not_cut_the_recipients_list(tmp_path):
+    from report.copies import read_recipients
+    from report.limits import MAX_CSV_ROWS
+
+    recipients = tmp_path / "recipients.csv"
+    rows = "".join(f"مستلم {i},وحدة\n" for i in range(MAX_CSV_ROWS + 5))
+    recipients.write_text("name,unit\n" + rows, encoding="utf-8")
+    assert len(read_recipients(recipients)) == MAX_CSV_ROWS + 5
 
 
 def test_clean_text():

@@ -10,6 +10,10 @@ import pytest
 
 from conftest import PREVIOUS, build_fails, make_project, run_cli
 
+BIDI = (
+    "bidi control character U+202E (RIGHT-TO-LEFT OVERRIDE) in the text: remove it (report isolates "
+    "every value itself; an unclosed control would reorder the text around it)"
+)
 FIGURES = """\
 figures:
   pupils:
@@ -192,6 +196,97 @@ CASES = {
             "data/visits.csv:2: column 'visitors' must be written without grouping separators, got '1.150.000' (write 1150000)"
         ],
     ),
+    # -- values that would change silently
+    "bidi control as a YAML escape": (
+        {"data/figures.yaml": FIGURES + '  v:\n    label: "\\u202Eabc 12345"\n    value: 1\n'},
+        [f"data/figures.yaml:10:12: {BIDI}"],
+    ),
+    "bidi control escaped in a chart title": (
+        {
+            "data/figures.yaml": FIGURES
+            + "charts:\n  c:\n    kind: bar\n    figures: [pupils]\n    caption: c\n    alt: a\n"
+            + '    title: "\\u202E54321"\n'
+        },
+        [f"data/figures.yaml:15:12: {BIDI}"],
+    ),
+    "a period as a number and as text": (
+        {"data/figures.yaml": FIGURES + '  v:\n    label: الزوار\n    series: {2021: 48210, "2021": 1}\n'},
+        ["data/figures.yaml:11:27: figure 'v': period 2021 is given twice (first on line 11)"],
+    ),
+    "a period twice in a CSV": (
+        {
+            "data/figures.yaml": FIGURES
+            + "  v:\n    label: الزوار\n    series: {csv: visits.csv, key: year, value: visitors}\n",
+            "data/visits.csv": "year,visitors\n2021,100\n2022,200\n2021,999\n",
+        },
+        ["data/visits.csv:4: figure 'v': period 2021 is given twice (first on line 2)"],
+    ),
+    "impossible value date": (
+        {"data/figures.yaml": FIGURES + "  v:\n    label: الزوار\n    value: 2024-02-30\n"},
+        ["data/figures.yaml:11:12: invalid date '2024-02-30': day is out of range for month"],
+    ),
+    "impossible quote date": (
+        {"data/figures.yaml": "quotes:\n  q:\n    text: نص\n    speaker: متحدث\n    date: 2024-02-30\n"},
+        ["data/figures.yaml:5:11: invalid date '2024-02-30': day is out of range for month"],
+    ),
+    # -- sizes that layout and drawing pay for
+    "a chart title of 301 characters": (
+        {
+            "data/figures.yaml": FIGURES
+            + "charts:\n  c:\n    kind: bar\n    figures: [pupils]\n    caption: c\n    alt: a\n"
+            + "    title: "
+            + "ب" * 301
+            + "\n"
+        },
+        ["data/figures.yaml:15:5: chart 'c': 'title' has 301 characters; at most 300 fit on a chart"],
+    ),
+    "a chart label of 301 characters": (
+        {
+            "data/figures.yaml": FIGURES
+            + "charts:\n  c:\n    kind: bar\n    figures: [pupils]\n    caption: c\n    alt: a\n"
+            + "    labels: {pupils: "
+            + "ب" * 301
+            + "}\n"
+        },
+        [
+            "data/figures.yaml:15:14: chart 'c': the label of 'pupils' has 301 characters; at most 300 fit on a chart"
+        ],
+    ),
+    "a figure label too long for a chart": (
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: "
+            + "ب" * 301
+            + "\n    value: 3\ncharts:\n  c:\n    kind: bar\n    figures: [v]\n    caption: c\n    alt: a\n"
+        },
+        [
+            "data/figures.yaml:2:3: chart 'c': the label of figure 'v' has 301 characters; at most 300 fit on a chart (give a short one in the chart's 'labels')"
+        ],
+    ),
+    "a chart of 101 periods": (
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: الزوار\n    series: {"
+            + ", ".join(f"{1900 + i}: {i}" for i in range(101))
+            + "}\ncharts:\n  c:\n    kind: line\n    figures: [v]\n    caption: c\n    alt: a\n"
+        },
+        [
+            "data/figures.yaml:6:3: chart 'c': 101 categories or periods to draw; at most 100 fit on one chart (choose some with 'periods', or split the chart)"
+        ],
+    ),
+    "a chart whose labels are too long together": (
+        {
+            "data/figures.yaml": "figures:\n  v:\n    label: الزوار\n    series: {"
+            + ", ".join(f"{1900 + i}: {i}" for i in range(10))
+            + "}\ncharts:\n  c:\n    kind: line\n    figures: [v]\n    caption: c\n    alt: a\n"
+            + "    title: "
+            + "ع" * 300
+            + "\n    labels: {"
+            + ", ".join(f"'{1900 + i}': {'ك' * 200}" for i in range(10))
+            + "}\n"
+        },
+        [
+            "data/figures.yaml:6:3: chart 'c': its title and labels have 2,306 characters together; at most 2,000 fit on one chart (shorten the labels in 'labels')"
+        ],
+    ),
     # -- sections
     "unknown name": (
         section("بلغ العدد {{ pupil | number }}."),
@@ -234,7 +329,7 @@ CASES = {
     ),
     "impossible date": (
         {"data/figures.yaml": FIGURES + "facts:\n  launch: 2024-02-30\n"},
-        ["data/figures.yaml: invalid value: day is out of range for month"],
+        ["data/figures.yaml:10:11: invalid date '2024-02-30': day is out of range for month"],
     ),
     "compute with a wrong call": (
         {"data/figures.yaml": FIGURES + "  g:\n    label: g\n    compute: max(pupils)\n"},
@@ -285,6 +380,16 @@ SETTINGS_CASES = {
     "bad date": (
         "title: t\nissuer: i\ndate: 17/05/2024\n",
         ["data/settings.yaml:3:1: settings: 'date' must be a date written YYYY-MM-DD, got '17/05/2024'"],
+    ),
+    "impossible date": (
+        "title: t\nissuer: i\ndate: 2024-02-30\n",
+        ["data/settings.yaml:3:7: invalid date '2024-02-30': day is out of range for month"],
+    ),
+    "a date without a Hijri date": (
+        "title: t\nissuer: i\ndate: 9999-12-31\nhijri_date: true\n",
+        [
+            "data/settings.yaml:3:1: settings: no Hijri date for 9999-12-31: the Umm al-Qura calendar covers 1924-2077"
+        ],
     ),
     "unknown setting": (
         "title: t\nissuer: i\ndate: 2024-05-17\npage_siz: A4\n",
@@ -343,6 +448,17 @@ def test_a_corrupt_font_file_is_an_error(tmp_path):
             "fonts/NotoNaskhArabic-Regular.ttf: not a usable font file (Not a TrueType or OpenType font (not enough data))"
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("bad\nname.yaml", "bad\\nname.yaml"), ("\u202eemaN.yaml", "\\u202eemaN.yaml")],
+    ids=["newline", "bidi override"],
+)
+def test_a_file_name_is_printed_on_one_line_in_reading_order(tmp_path, name, shown):
+    project = make_project(tmp_path, {"data/figures.yaml": FIGURES})
+    (project / "data" / name).write_text("figures: [unclosed\n", encoding="utf-8")
+    build_fails(project, [f"data/{shown}:2:1: invalid YAML: did not find expected ',' or ']'"])
 
 
 def test_all_problems_are_reported_together(tmp_path):

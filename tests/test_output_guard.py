@@ -72,6 +72,16 @@ def test_settings_output_must_be_a_pdf_inside_the_output_folder(tmp_path, settin
     assert (result.returncode, result.stderr.strip()) == (2, f"data/settings.yaml:4:1: {message}")
 
 
+def test_control_characters_in_the_settings_output_are_refused(tmp_path):
+    """`output: "output/x\\0.pdf"` once ended in a ValueError (exit 1) when the PDF was written."""
+    settings = SETTINGS + 'output: "output/x\\0.pdf"\n'
+    project = make_project(tmp_path / "p", {"data/figures.yaml": FIGURES}, settings=settings)
+    output = with_previous(project)
+    message = "settings: 'output' must not hold control or invisible characters, got 'output/x\\x00.pdf'"
+    refused(project, [f"data/settings.yaml:4:1: {message}"])
+    assert_previous_untouched(output)
+
+
 def test_a_symlinked_output_folder_is_refused_and_its_target_untouched(tmp_path):
     canary = tmp_path / "canary"
     canary.mkdir()
@@ -241,6 +251,27 @@ def test_a_symlinked_chart_cache_folder_is_refused(tmp_path):
     assert_previous_untouched(output)
 
 
+def test_a_folder_where_a_cached_chart_should_be_is_a_located_error(tmp_path):
+    project = _chart_project(tmp_path / "p")
+    first = run_cli("build", str(project), "-o", str(tmp_path / "first.pdf"))
+    assert first.returncode == 0, first.stderr
+    [svg] = _cached(project)
+    svg.unlink()
+    svg.mkdir()
+    (svg / "keep.txt").write_text("a file inside the folder\n")
+    output = with_previous(project)
+    name = svg.relative_to(project).as_posix()
+    refused(
+        project,
+        [
+            f"{name}: cannot write the chart cache: a folder stands where a cached chart should be "
+            "(delete .report-cache/)"
+        ],
+    )
+    assert_previous_untouched(output)
+    assert (svg / "keep.txt").read_text() == "a file inside the folder\n"
+
+
 # -- numbers past every bound ----------------------------------------------------------------
 
 NUMBER_CASES = {
@@ -300,8 +331,16 @@ NUMBER_CASES = {
             "data/figures.yaml:5:3: figure 'r': cannot compute: round() takes a whole number of places between -15 and 15"
         ],
     ),
+    "1e-400, read as zero": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    value: 1e-400\n",
+        ["data/figures.yaml:4:5: figure 'pupils': 'value' is too small to be represented, got '1e-400'"],
+    ),
+    "a CSV cell read as zero": (
+        "figures:\n  pupils:\n    label: التلاميذ\n    series: {csv: v.csv, key: year, value: n}\n",
+        ["data/v.csv:3: column 'n' is too small to be represented, got '5e-999'"],
+    ),
     "a compute nested without end": (
-        FIGURES + "  deep:\n    label: عميق\n    compute: " + "-" * 100_000 + "pupils\n",
+        FIGURES + "  deep:\n    label: عميق\n    compute: " + "-" * 9_000 + "pupils\n",
         ["data/figures.yaml:5:3: figure 'deep': the compute expression nests too deeply"],
     ),
 }
@@ -311,7 +350,9 @@ NUMBER_CASES = {
 def test_numbers_past_their_bounds_are_located_errors(tmp_path, figures, expected):
     name = re.search(r"^  (\w+):\n(?!.*^  \w+:)", figures, re.M | re.S).group(1)  # the last figure
     project = make_project(
-        tmp_path, {"data/figures.yaml": figures}, settings=SETTINGS + f"key_figures: [{name}]\n"
+        tmp_path,
+        {"data/figures.yaml": figures, "data/v.csv": "year,n\n2020,0.0\n2021,5e-999\n"},
+        settings=SETTINGS + f"key_figures: [{name}]\n",
     )
     output = with_previous(project)
     refused(project, expected)
@@ -326,6 +367,21 @@ def test_the_largest_allowed_number_builds(tmp_path):
     )
     result = run_cli("build", str(project))
     assert result.returncode == 0, result.stderr
+
+
+def test_minus_zero_is_printed_as_zero(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  z:\n    label: صفر\n    value: -0\n  w:\n    label: ص\n    value: -0.0\n",
+            "data/sections/01-a.md": "# عنوان\n\nالقيمة {{ z | number }} و{{ w | number }} هنا.\n",
+        },
+        settings=SETTINGS + "digits: arabic-indic\n",
+    )
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    flat = read_pdf(project / "output" / "briefing.pdf").flat
+    assert "القيمة٠و٠هنا" in flat
 
 
 # -- the last line of defence ----------------------------------------------------------------

@@ -16,8 +16,9 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import ErrorCollector, ReportError
+from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
+from .limits import MAX_CHART_CHARACTERS, MAX_CHART_POINTS, MAX_CHART_TEXT
 from .schema import ChartSpec, Data, suggest
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,40 @@ def prepare_charts(data: Data, values: dict[str, Resolved], errors: ErrorCollect
 
 
 def _prepare(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartData:
+    chart = _gather(spec, data, values)
+    _check_size(spec, chart)
+    return chart
+
+
+def _check_size(spec: ChartSpec, chart: ChartData) -> None:
+    """Refuse a chart whose drawing would take minutes: too many points or too long a label."""
+    what = f"chart '{spec.name}'"
+    count = max([len(chart.categories), len(chart.series), *(len(values) for _, values in chart.series)])
+    if count > MAX_CHART_POINTS:
+        raise ReportError(
+            f"{what}: {count:,} categories or periods to draw; at most {MAX_CHART_POINTS} fit on one "
+            "chart (choose some with 'periods', or split the chart)",
+            spec.location,
+        )
+    texts = [*chart.categories, *(name for name, _ in chart.series)]
+    for text in texts:
+        if len(text) > MAX_CHART_TEXT:
+            shown = text[:20] + "…"
+            raise ReportError(
+                f"{what}: the label {shown!r} has {len(text):,} characters; at most {MAX_CHART_TEXT} fit "
+                "on a chart (give a short one in 'labels')",
+                spec.location,
+            )
+    total = sum(map(len, [chart.title, *texts]))
+    if total > MAX_CHART_CHARACTERS:
+        raise ReportError(
+            f"{what}: its title and labels have {total:,} characters together; at most "
+            f"{MAX_CHART_CHARACTERS:,} fit on one chart (shorten the labels in 'labels')",
+            spec.location,
+        )
+
+
+def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartData:
     what = f"chart '{spec.name}'"
 
     def fail(message: str) -> ReportError:
@@ -86,7 +121,16 @@ def _prepare(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartD
         return resolved.series
 
     def label(name: str) -> str:
-        return labels.get(name) or figure(name).figure.label
+        if labels.get(name):
+            return labels[name]
+        own = figure(name).figure
+        if len(own.label) > MAX_CHART_TEXT:
+            raise ReportError(
+                f"{what}: the label of figure '{name}' has {len(own.label):,} characters; at most "
+                f"{MAX_CHART_TEXT} fit on a chart (give a short one in the chart's 'labels')",
+                own.location,
+            )
+        return own.label
 
     def check_counts(numbers: list[float | None]) -> None:
         for number in numbers:
@@ -114,10 +158,8 @@ def _prepare(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartD
 
     if spec.kind in ("grouped", "line"):
         all_series = {name: series_of(name) for name in spec.figures}
-        periods = list(spec.periods)
-        if not periods:
-            for points in all_series.values():
-                periods.extend(p for p in points if p not in periods)
+        # dict.fromkeys: periods in order of first appearance, without a quadratic search.
+        periods = list(dict.fromkeys(spec.periods or (p for points in all_series.values() for p in points)))
         for name, points in all_series.items():
             missing = [p for p in spec.periods if p not in points]
             if missing:
@@ -254,16 +296,38 @@ class ChartCache:
         data = _read_regular(path)
         return data is not None and _unseal(data, self._seal_key) is not None
 
+    def _cache_error(self, path: Path, problem: str) -> ReportError:
+        where = Location(path.relative_to(self.root)) if path.is_relative_to(self.root) else Location(path)
+        return ReportError(f"cannot write the chart cache: {problem} (delete .report-cache/)", where)
+
     def _store(self, chart: ChartData, svg: bytes) -> Path:
         path = self._path(chart)
         self._check_folder()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise self._cache_error(self.folder, error.strerror or str(error)) from None
+        try:
+            kind = stat.S_IFMT(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            kind = None
+        except OSError as error:
+            raise self._cache_error(path, error.strerror or str(error)) from None
+        if kind == stat.S_IFDIR:
+            # os.replace cannot put a file where a folder is; any other entry is replaced by name.
+            raise self._cache_error(path, "a folder stands where a cached chart should be")
         # A unique temporary name: two builds drawing the same chart must not collide.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=self.folder)
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=self.folder)
+        except OSError as error:
+            raise self._cache_error(self.folder, error.strerror or str(error)) from None
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(_seal(svg, self._seal_key))
             os.replace(temporary, path)  # a symbolic link at `path` is replaced, not followed
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise self._cache_error(path, error.strerror or str(error)) from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -313,10 +377,11 @@ def _read_regular(path: Path) -> bytes | None:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
+        os.close(handle)  # a folder, a FIFO, a device: not a cached chart (os.fdopen refuses a folder)
+        return None
     with os.fdopen(handle, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
-            return None
         try:
             return stream.read()
         except OSError:

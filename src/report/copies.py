@@ -79,10 +79,15 @@ def clean_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", kept).split())
 
 
+# Arabic diacritics (tashkeel, U+064B-U+065F, and the superscript alef U+0670) and the
+# tatweel (U+0640), which only stretches a word: a name with or without them is one person.
+_TASHKEEL = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
 def _same_name_key(name: str) -> str:
-    """Names a reader cannot tell apart compare equal: compatibility forms (Arabic
-    presentation forms, full-width letters) and letter case are folded."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """Names a reader takes for the same compare equal: compatibility forms (Arabic
+    presentation forms, full-width letters), letter case, diacritics and tatweel are folded."""
+    return " ".join(_TASHKEEL.sub("", unicodedata.normalize("NFKC", name)).casefold().split())
 
 
 def read_recipients(path: Path) -> list[Recipient]:
@@ -91,7 +96,8 @@ def read_recipients(path: Path) -> list[Recipient]:
     Names and units are cleaned (see `clean_text`) before they are compared, stamped and
     registered, so two names that differ only by an invisible character are one name.
     """
-    table = load_csv(path, bidi_controls=True)  # removed from every cell by clean_text
+    # Bidi controls are removed from every cell by clean_text; MAX_RECIPIENTS bounds the rows.
+    table = load_csv(path, bidi_controls=True, max_rows=None)
     errors = ErrorCollector()
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
@@ -128,7 +134,8 @@ def read_recipients(path: Path) -> list[Recipient]:
         if key in seen:
             first_line, first_raw = seen[key]
             hint = "" if first_raw == row["name"] else (
-                "; the two differ only in invisible characters, Unicode form or letter case"
+                "; the two differ only in invisible characters, Unicode form, letter case,"
+                " diacritics or tatweel"
             )  # fmt: skip
             errors.add(f"'{name}' is listed twice (first on line {first_line}{hint})", where)
             continue

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+# Control, format (bidi), line and paragraph separators, and undecodable bytes (surrogates).
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def _escape(text: str) -> str:
+    """A path printable on one line in reading order: control and format characters escaped.
+
+    A file name may hold a newline (which would split the error line) or a bidi control
+    (which would reorder it); each is shown as its escape, `\\n` or `\\u202e`.
+    """
+    if all(unicodedata.category(char) not in _HIDDEN for char in text):
+        return text
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _HIDDEN:
+            escaped = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+            out.append(escaped or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -22,7 +44,7 @@ class Location:
                 path = (self.path.parent.resolve() / self.path.name).relative_to(root.resolve())
             except ValueError:
                 pass
-        text = str(path)
+        text = _escape(str(path))
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:

@@ -73,6 +73,17 @@ def confine(path: Path, roots: Sequence[Path] | None, what: str = "file") -> Pat
     return real
 
 
+def _link_problem(real: Path, info: os.stat_result, roots: Sequence[Path] | None) -> str | None:
+    """A project file with more than one name may be a hard link to a file outside the project.
+
+    Its real path cannot tell (a hard link is the file itself), so a project file must have
+    one name; the built-in templates and fonts are trusted.
+    """
+    if roots is None or info.st_nlink <= 1 or not _inside(real, roots[:1]) or _inside(real, roots[1:]):
+        return None
+    return f"a hard link (the file has {info.st_nlink} names); copy the file instead"
+
+
 def _size_problem(size: int) -> str | None:
     limit = max_file_bytes()
     if size <= limit:
@@ -95,7 +106,7 @@ def check_file(path: Path, roots: Sequence[Path] | None) -> Path:
     if not stat.S_ISREG(info.st_mode):
         kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
         raise _refuse(path, roots, f"{kind}, not a regular file")
-    problem = _size_problem(info.st_size)
+    problem = _link_problem(real, info, roots) or _size_problem(info.st_size)
     if problem:
         raise _refuse(path, roots, problem)
     return real
@@ -115,7 +126,7 @@ def read_bytes(path: Path, roots: Sequence[Path] | None) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(path, roots, "not a regular file")
-        problem = _size_problem(info.st_size)
+        problem = _link_problem(real, info, roots) or _size_problem(info.st_size)
         if problem:
             raise _refuse(path, roots, problem)
         chunks: list[bytes] = []

@@ -86,3 +86,26 @@ def max_file_bytes() -> int:
 # Characters of one recipient's name or unit in a distribution list, after invisible
 # characters are removed and spaces collapsed (the longest real unit name seen: ~90).
 MAX_RECIPIENT_TEXT = 200
+
+# -- data sizes that layout and drawing pay for -------------------------------------------
+# Characters of one text value in a YAML file (any string: label, caption, fact, quote).
+# The default briefing's longest is 166 characters, examples/water's 93; a
+# 1,000,000-character label took over 120 s to lay out.
+MAX_YAML_STRING = 10_000
+# Rows of one CSV file (header not counted), refused at the first row past it: a
+# 300,000-row file took 13 s before it was refused further on. The default briefing's
+# largest CSV has 5 rows, examples/water's 3.
+MAX_CSV_ROWS = 10_000
+# Characters of a chart's title and caption, and of each label drawn on it (the alt text,
+# never drawn, is bounded by MAX_YAML_STRING only): a
+# 20,000-word title took 111 s in matplotlib. The longest in the default briefing: title
+# 36, caption 62, label 29 characters; in examples/water: title 22, caption 69, label 32.
+MAX_CHART_TEXT = 300
+# Categories (bars, slices, periods, events) of one chart, and points of each series: a
+# line chart of 5,000 periods took 80 s to draw. The default briefing's largest chart has 5
+# (a timeline of 5 events), examples/water's 3.
+MAX_CHART_POINTS = 100
+# Characters drawn on one chart, title and every label together: 100 labels of 290
+# characters took 27 s to draw, 100 of 20 characters 3.7 s (whole build). The default
+# briefing's most is 85, examples/water's 103.
+MAX_CHART_CHARACTERS = 2_000

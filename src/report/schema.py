@@ -6,6 +6,7 @@ import difflib
 import math
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ErrorCollector, Location
-from .limits import MAX_NUMBER_DIGITS
+from .limits import MAX_CHART_TEXT, MAX_NUMBER_DIGITS
 from .yamlfile import CsvTable, LocatedDict, number_hint
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -70,6 +71,8 @@ def output_problem(raw: Any) -> str | None:
     (report.build.guard_output), which needs the project folder.
     """
     text = None if isinstance(raw, (dict, list, bool)) or raw is None else str(raw).strip()
+    if text and any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
+        return f"settings: 'output' must not hold control or invisible characters, got {text!r}"
     if text:
         parts = posixpath.normpath(text).split("/")
         if (
@@ -344,6 +347,13 @@ def parse_number(
     if digits > MAX_NUMBER_DIGITS:
         errors.add(f"{what} {too_many_digits(digits)}", where)
         return None
+    if number == 0:
+        written = getattr(value, "source", value)
+        mantissa = re.split("[eE]", str(written).translate(_ARABIC_INDIC))[0]
+        if any(char in "123456789" for char in mantissa):
+            errors.add(f"{what} is too small to be represented, got {_shown(value)}", where)
+            return None
+        return 0  # `-0` is zero, printed without a sign
     if number < 0 and not signed:
         errors.add(f"{what} must not be negative, got {value!r} (set 'signed: true' if it may be)", where)
         return None
@@ -417,8 +427,23 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
         problem = output_problem(settings.output)
         if problem:
             errors.add(problem, f.where("output"))
+    if settings.hijri_date and mapping.get("date") is not None:
+        problem = hijri_problem(settings.date)
+        if problem:
+            errors.add(f"settings: {problem}", f.where("date"))
     f.check_unknown(SETTING_KEYS)
     return settings
+
+
+def hijri_problem(day: date) -> str | None:
+    """Why no Hijri date can be given for `day` (the Umm al-Qura tables are bounded), or None."""
+    from hijridate import Gregorian
+
+    try:
+        Gregorian(day.year, day.month, day.day).to_hijri()
+    except (OverflowError, ValueError):
+        return f"no Hijri date for {day.isoformat()}: the Umm al-Qura calendar covers 1924-2077"
+    return None
 
 
 def read_data_file(
@@ -554,12 +579,20 @@ def _read_series(
                 errors.add(f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at)
                 return None
         series: dict[str, float] = {}
+        first_lines: dict[str, int] = {}
         before = len(errors.errors)
 
         def cell_errors(errors: ErrorCollector) -> bool:
             return len(errors.errors) > before
 
         for row, line in zip(table.rows, table.lines, strict=True):
+            if row[key] in first_lines:
+                errors.add(
+                    f"{what}: period {row[key]} is given twice (first on line {first_lines[row[key]]})",
+                    Location(table.path, line),
+                )
+                continue
+            first_lines[row[key]] = line
             if row[column] == "":
                 continue
             value = parse_number(
@@ -573,7 +606,16 @@ def _read_series(
             return None
         return series
     series = {}
+    first: dict[str, Location] = {}
     for period, value in raw.items():
+        # `2021:` and `"2021":` are different YAML keys but one period.
+        if str(period) in first:
+            earlier = first[str(period)]
+            errors.add(
+                f"{what}: period {period} is given twice (first on line {earlier.line})", raw.where(period)
+            )
+            continue
+        first[str(period)] = raw.where(period)
         number = parse_number(value, f"{what}: period {period}", raw.where(period), errors, signed)
         if number is not None:
             series[str(period)] = number
@@ -655,6 +697,22 @@ def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollec
     if not isinstance(periods, list):
         errors.add(f"{what}: 'periods' must be a list", entry.where("periods"))
         periods = []
+    for key in ("title", "caption"):
+        text = entry.get(key)
+        if isinstance(text, str) and len(text) > MAX_CHART_TEXT:
+            errors.add(
+                f"{what}: '{key}' has {len(text):,} characters; at most {MAX_CHART_TEXT} fit on a chart",
+                entry.where(key),
+            )
+            return None
+    for key, text in labels.items():
+        if len(text) > MAX_CHART_TEXT:
+            errors.add(
+                f"{what}: the label of '{key}' has {len(text):,} characters; at most {MAX_CHART_TEXT} "
+                "fit on a chart",
+                labels.where(key) if isinstance(labels, LocatedDict) else entry.where("labels"),
+            )
+            return None
     colors = f.names("colors")
     for colour in colors:
         if not _COLOUR.match(colour):

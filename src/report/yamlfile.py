@@ -12,9 +12,16 @@ from typing import Any
 import yaml
 
 from . import files
-from .bidi import refuse_controls
+from .bidi import control_problem, refuse_controls
 from .errors import ErrorCollector, Location, ReportError
-from .limits import MAX_NUMBER_DIGITS, MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from .limits import (
+    MAX_CSV_ROWS,
+    MAX_NUMBER_DIGITS,
+    MAX_YAML_ALIASES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    MAX_YAML_STRING,
+)
 
 
 class LocatedDict(dict):
@@ -130,6 +137,33 @@ def _construct_underscored(loader: _Loader, node: yaml.ScalarNode) -> None:
     )
 
 
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """Text, bounded in length, with no bidi control even when written as an escape (`\\u202E`).
+
+    Raw controls are refused on the file's text before parsing; escapes only appear here.
+    """
+    value = loader.construct_scalar(node)
+    if len(value) > MAX_YAML_STRING:
+        raise ReportError(
+            f"refused: a text of {len(value):,} characters; at most {MAX_YAML_STRING:,} are allowed",
+            _location(loader.path, node.start_mark),
+        )
+    problem = control_problem(value)
+    if problem is not None:
+        raise ReportError(problem[1], _location(loader.path, node.start_mark))
+    return value
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A date or time; an impossible one (`2024-02-30`) is an error at its place."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as error:
+        raise ReportError(
+            f"invalid date {node.value!r}: {error}", _location(loader.path, node.start_mark)
+        ) from None
+
+
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -164,6 +198,8 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:report,underscored", _construct_underscored)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _location(path: Path, mark: yaml.Mark | None) -> Location:
@@ -264,11 +300,14 @@ class CsvTable:
     lines: list[int]
 
 
-def load_csv(path: Path, root: Path | None = None, bidi_controls: bool = False) -> CsvTable:
+def load_csv(
+    path: Path, root: Path | None = None, bidi_controls: bool = False, max_rows: int | None = MAX_CSV_ROWS
+) -> CsvTable:
     """Parse a CSV file (of project `root`, see read_text) with a header row; rows have its width.
 
     Bidi controls are refused unless the caller strips them itself (`bidi_controls`), as the
-    recipients list does with every invisible character.
+    recipients list does with every invisible character. Past `max_rows` rows the file is
+    refused at the first row too many (the recipients list has its own bound: None).
     """
     text = read_text(path, root)
     if not bidi_controls:
@@ -300,6 +339,9 @@ def load_csv(path: Path, root: Path | None = None, bidi_controls: bool = False) 
                     Location(path, line),
                 )
                 continue
+            if max_rows is not None and len(rows) >= max_rows:
+                errors.add(f"refused: more than {max_rows:,} rows in one CSV file", Location(path, line))
+                break
             rows.append(dict(zip(header, cells, strict=True)))
             lines.append(line)
     except csv.Error as error:
