@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import os
-import secrets
 import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -20,6 +19,7 @@ from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .limits import MAX_CHART_CHARACTERS, MAX_CHART_POINTS, MAX_CHART_TEXT
 from .schema import ChartSpec, Data, suggest
+from .sealing import user_key
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class ChartCache:
 
     The cache folder is inside the project, so it is not trusted: each SVG ends with a
     seal, an HMAC-SHA256 of its bytes under a key of the person running `report` (see
-    `_cache_key`). A file that is truncated, altered, planted by the project or not a
+    `sealing.user_key`). A file that is truncated, altered, planted by the project or not a
     regular file fails the check and the chart is drawn again.
     """
 
@@ -213,7 +213,7 @@ class ChartCache:
         self._drawn_here: set[Path] = set()  # drawn by this build: not counted as reused
         self._pending: set[Path] = set()
         self._style_key = _style_fingerprint(style)
-        self._seal_key = _cache_key()
+        self._seal_key = user_key()
 
     def key(self, chart: ChartData) -> str:
         payload = json.dumps(
@@ -386,41 +386,6 @@ def _read_regular(path: Path) -> bytes | None:
             return stream.read()
         except OSError:
             return None
-
-
-_KEY: bytes | None = None
-
-
-def _cache_key() -> bytes:
-    """A secret of the person running `report`, kept in their cache folder (not the project's).
-
-    A project cannot forge a sealed chart without it. When it cannot be stored, a key for
-    this process only: charts are then redrawn by every build, never trusted unchecked.
-    """
-    global _KEY
-    if _KEY is not None:
-        return _KEY
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "report" / "chart-seal.key"
-    try:
-        key = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
-        if len(key) < 32:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(prefix=".chart-seal.", dir=path.parent)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(secrets.token_bytes(32))
-                try:
-                    os.link(temporary, path)  # never replaces a key another build already uses
-                except FileExistsError:
-                    pass
-            finally:
-                Path(temporary).unlink(missing_ok=True)
-            key = path.read_bytes()
-    except OSError:
-        key = b""
-    _KEY = key if len(key) >= 32 else secrets.token_bytes(32)
-    return _KEY
 
 
 def _style_fingerprint(style: ChartStyle) -> dict:
