@@ -94,11 +94,35 @@ HOSTILE = {
         "{{ big | upper | length }}{% endfor %}\n"
     },
     "section linked to /dev/zero": {"link:data/sections/02.md": "/dev/zero"},
+    "join with an 8,000-character separator": {
+        "data/sections/01.md": '# t\n\n{{ ("x" * 99999) | list | join("y" * 8000) | length }}\n'
+    },
+    "2,001 citations": {
+        "data/sources.yaml": "sources:\n  s: {title: s}\n",
+        "data/sections/01.md": "# t\n\n{% for i in range(2001) %}{{ cite('s') }}{% endfor %}\n",
+    },
+    "a 1,000,000-character label": {
+        "data/figures.yaml": "figures:\n  a:\n    label: " + "ب" * 1_000_000 + "\n    value: 1\n"
+    },
+    "a CSV of 300,000 rows": {
+        "data/figures.yaml": "figures:\n  v:\n    label: v\n    series: {csv: v.csv, key: k, value: n}\n",
+        "data/v.csv": "k,n\n" + "".join(f"{i},1\n" for i in range(300_000)),
+    },
+    "a line chart of 5,000 periods": {
+        "data/figures.yaml": "figures:\n  v:\n    label: v\n    series: {"
+        + ", ".join(f"{1000 + i}: {i}" for i in range(5000))
+        + "}\ncharts:\n  c: {kind: line, caption: c, alt: c, figures: [v]}\n",
+        "data/sections/01.md": "# t\n\n{{ chart('c') }}\n",
+    },
+    "a stylesheet nested 100,000 deep": {
+        "templates/style.css": "a{" + "b{" * 100_000 + "}" * 100_000 + "}",
+    },
 }
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
     (root / "data" / "sections").mkdir(parents=True)
+    (root / "templates").mkdir()
     (root / "data" / "settings.yaml").write_text(SETTINGS, encoding="utf-8")
     (root / "data" / "sections" / "01.md").write_text("# t\n\nنص.\n", encoding="utf-8")
     for name, content in files.items():
