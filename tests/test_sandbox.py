@@ -380,3 +380,114 @@ def test_marks_that_only_set_a_direction_are_accepted(tmp_path):
     }
     result, _ = run_limited("check", str(make_project(tmp_path / "project", files)))
     assert result.returncode == 0, result.stderr
+
+
+# -- found by a second tester who had not seen the code ------------------------------------------
+
+SECOND_ROUND = {
+    "searching a list of long texts": (
+        '{% set L = ["y" * 99999] * 999 %}{% for i in range(2000) %}{% if "z" in L %}{% endif %}{% endfor %}',
+        "data/sections/01-a.md:3: the template builds more than 10,000,000 characters of text",
+    ),
+    "truncate below its minimum": (
+        '{{ "abcdef" | truncate(1) }}',
+        "data/sections/01-a.md:3: cannot evaluate an expression: expected length >= 3, got 1",
+    ),
+    "emphasis nested without end": (
+        "*" * 50_000 + "a" + "*" * 50_000,
+        "data/sections/01-a.md:3: the Markdown nests more than 40 levels (emphasis, lists or quotes)",
+    ),
+}
+
+
+@pytest.mark.parametrize("body, expected", SECOND_ROUND.values(), ids=SECOND_ROUND)
+def test_second_round_sections_are_refused_with_their_place(tmp_path, canary, body, expected):
+    build_refused(make_project(tmp_path / "project", section(body)), expected)
+
+
+def test_reference_links_are_text_not_expanded(tmp_path):
+    """`[a][]` would copy the whole URL of `[a]: ...` at every use: reference links are off."""
+    body = "[a][] " * 50 + "\n\n[a]: /" + "x" * 5000 + "\n"
+    project = make_project(tmp_path / "project", section(body))
+    result, _ = run_limited("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "xxxxx" in read_pdf(project / "output" / "briefing.pdf").flat  # the definition, as text
+    from report.build import _prepare
+    from report.html import DocumentBuilder
+    from report.project import load_project
+
+    loaded = load_project(project)
+    values, formatter, charts = _prepare(loaded)
+    html, _ = DocumentBuilder(loaded, values, formatter, charts).render()
+    assert "href=" not in html.split('id="section-1"', 1)[1]
+
+
+def _bomb_svg() -> str:
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><defs><rect id="a0" width="1" height="1"/>'
+    ]
+    for i in range(1, 10):
+        parts.append(f'<g id="a{i}">' + f'<use href="#a{i - 1}"/>' * 10 + "</g>")
+    parts.append('</defs><use href="#a9"/></svg>')
+    return "".join(parts)
+
+
+def test_an_svg_from_the_project_is_refused(tmp_path, canary):
+    files = {
+        "data/figures.yaml": FIGURES,
+        "templates/bomb.svg": _bomb_svg(),
+        "templates/style.css": "body { background-image: url(templates/bomb.svg); }\n",
+    }
+    build_refused(
+        make_project(tmp_path / "project", files),
+        "templates/bomb.svg: refused: an SVG image from the project (an SVG can expand without end); use PNG or JPEG",
+    )
+
+
+def test_inline_svg_is_refused_even_with_markdown_html(tmp_path):
+    settings = "title: t\nissuer: i\ndate: 2024-05-17\nmarkdown_html: true\n"
+    project = make_project(tmp_path / "project", section("نص\n\n" + _bomb_svg()), settings=settings)
+    build_refused(
+        project, "data/sections/01-a.md:5: inline SVG is not allowed in a section, even with markdown_html"
+    )
+
+
+def test_an_image_of_too_many_pixels_is_refused(tmp_path):
+    from PIL import Image
+
+    project = make_project(tmp_path / "project", {"data/figures.yaml": FIGURES})
+    (project / "templates").mkdir()
+    Image.new("L", (7000, 7000)).save(project / "templates" / "bomb.png", optimize=True)
+    (project / "templates" / "style.css").write_text("body { background-image: url(templates/bomb.png); }\n")
+    build_refused(
+        project, "templates/bomb.png: refused: an image of 7000 x 7000 pixels; at most 40,000,000 pixels"
+    )
+
+
+def test_pages_too_small_for_their_content_are_refused(tmp_path):
+    files = {
+        "data/figures.yaml": FIGURES,
+        "templates/style.css": "@page { size: 2px 2px; margin: 0 }\n",
+        "data/sections/01-a.md": "# عنوان\n\n" + "بب " * 10_000 + "\n",
+    }
+    project = make_project(tmp_path / "project", files)
+    output = project / "output"
+    output.mkdir()
+    (output / "briefing.pdf").write_bytes(b"previous")
+    result, _ = run_limited("build", str(project))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("the document runs past ")
+    assert result.stderr.strip().endswith(
+        "pages, more than its content can fill (a page size or margin in the stylesheet too small?)"
+    )
+    assert (output / "briefing.pdf").read_bytes() == b"previous"
+
+
+def test_too_many_key_figures_are_refused(tmp_path):
+    figures = "figures:\n" + "".join(f"  k{i}: {{label: ك{i}, value: {i}}}\n" for i in range(101))
+    settings = SETTINGS_WITH_KEYS.format(keys=", ".join(f"k{i}" for i in range(101)))
+    project = make_project(tmp_path / "project", {"data/figures.yaml": figures}, settings=settings)
+    build_refused(project, "data/settings.yaml:1:1: settings: 101 key figures; at most 100 are shown")
+
+
+SETTINGS_WITH_KEYS = "title: t\nissuer: i\ndate: 2024-05-17\nkey_figures: [{keys}]\n"

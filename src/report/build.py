@@ -306,14 +306,24 @@ def _sources(project: Project, inputs: dict, current: dict):
     """The project's own input files and the build manifest, to travel inside an archival PDF."""
     import json
 
+    from . import files as project_files
+    from .limits import MAX_ATTACHMENT_BYTES
     from .pdf import Attachment
 
-    files = [
-        Attachment(
-            path.relative_to(project.root).as_posix(), path.read_bytes(), "source data of the briefing"
+    files = []
+    total = 0
+    for path in sorted(set(project.input_files)):
+        data = project_files.read_bytes(path, project.roots)
+        total += len(data)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise ReportError(
+                f"the input files to attach to the PDF/A pass {MAX_ATTACHMENT_BYTES // 2**20} MB "
+                "(an archive copy this large is refused)",
+                Location(path),
+            )
+        files.append(
+            Attachment(path.relative_to(project.root).as_posix(), data, "source data of the briefing")
         )
-        for path in sorted(set(project.input_files))
-    ]
     manifest = json.dumps({**inputs, "snapshot": current}, ensure_ascii=False, indent=1, sort_keys=True)
     files.append(Attachment("manifest.json", manifest.encode("utf-8"), "what the briefing was built from"))
     return tuple(files)

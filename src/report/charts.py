@@ -360,6 +360,11 @@ def _seal(svg: bytes, key: bytes) -> bytes:
     return svg + _SEAL + hmac.new(key, svg, hashlib.sha256).hexdigest().encode() + _SEAL_END
 
 
+def is_sealed_chart(data: bytes) -> bool:
+    """True for an SVG that this user's `report` drew and sealed."""
+    return _unseal(data, user_key()) is not None
+
+
 def _unseal(data: bytes, key: bytes) -> bytes | None:
     """The SVG of a sealed file, or None when the seal is missing or does not match."""
     body, found, tail = data.rpartition(_SEAL)

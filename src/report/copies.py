@@ -34,7 +34,7 @@ from markupsafe import escape
 
 from .errors import ErrorCollector, Location, ReportError
 from .formatting import Formatter
-from .limits import MAX_RECIPIENT_TEXT, MAX_RECIPIENTS
+from .limits import MAX_COPY_PAGES, MAX_RECIPIENT_TEXT, MAX_RECIPIENTS
 from .yamlfile import load_csv
 
 logger = logging.getLogger(__name__)
@@ -324,6 +324,12 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
     with _exclusive(folder):
         _remove_leftovers(folder)
         result = build(root)
+        if result.pages * len(recipients) > MAX_COPY_PAGES:
+            raise ReportError(
+                f"{len(recipients):,} copies of {result.pages:,} pages make more than "
+                f"{MAX_COPY_PAGES:,} pages in one run (split the list)",
+                Location(Path(recipients_file)),
+            )
         started = time.perf_counter()
         if folder.exists() and not folder.is_dir():
             raise ReportError(

@@ -266,7 +266,13 @@ class DocumentBuilder:
 
     def key_figures(self) -> list[KeyFigure]:
         items = []
-        for name in self.project.settings.key_figures:
+        chosen = self.project.settings.key_figures
+        if len(chosen) > limits.MAX_KEY_FIGURES:
+            raise ReportError(
+                f"settings: {len(chosen):,} key figures; at most {limits.MAX_KEY_FIGURES} are shown",
+                self.project.settings.location,
+            )
+        for name in chosen:
             resolved = self.values[name]
             figure = resolved.figure
             value = self._figure_text(resolved)
@@ -307,6 +313,7 @@ class DocumentBuilder:
 
     def _render(self, name: str, limit: int = limits.MAX_SECTION_OUTPUT, **context: Any) -> str:
         """Render a template in the sandbox; its errors name the template file and line."""
+        template = None
         try:
             template = self.env.get_template(name)
             return self.env.render_bounded(template, plain(context), limit)
@@ -321,7 +328,8 @@ class DocumentBuilder:
         except ReportError as error:
             if error.location is not None:
                 raise
-            raise ReportError(error.message, _runtime_where(error)) from None
+            where = _runtime_where(error) or Location(Path(getattr(template, "filename", None) or name))
+            raise ReportError(error.message, where) from None
         except jinja2.UndefinedError as error:
             raise ReportError(f"template error: {error.message}", _runtime_where(error)) from None
         except jinja2.sandbox.SecurityError as error:
@@ -330,7 +338,7 @@ class DocumentBuilder:
             raise ReportError(
                 f"cannot evaluate an expression: {error.message}", _runtime_where(error)
             ) from None
-        except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as error:
+        except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError, AssertionError) as error:
             message = error.args[0] if error.args else type(error).__name__
             raise ReportError(f"cannot evaluate an expression: {message}", _runtime_where(error)) from None
 

@@ -62,6 +62,22 @@ MAX_HEADINGS = 2_000
 MAX_STYLESHEET_BYTES = 500_000
 MAX_STYLESHEET_DEPTH = 30
 
+# Pages one layout may produce (a stylesheet can make pages 2 px high). The default
+# briefing has 21, the generated 200-section briefing about 400.
+MAX_PAGES = 2_000
+# Key figures on the key-figures pages (the default briefing shows 12).
+MAX_KEY_FIGURES = 100
+# Pixels of one raster image the layout may decode (a 13,000 x 13,000 PNG is 164 KB).
+MAX_IMAGE_PIXELS = 40_000_000
+# Pages of all copies of one `copies` run (copies x pages of the briefing).
+MAX_COPY_PAGES = 1_000_000
+# Bytes of the input files attached to a PDF/A-3b (the default briefing's: 60 KB).
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+# Nesting of Markdown elements (emphasis in emphasis, lists in lists, quotes in quotes):
+# the layout recurses on each. The default briefing's deepest is 4.
+MAX_MARKDOWN_DEPTH = 40
+
 # -- numbers ----------------------------------------------------------------------------
 # Digits of a whole number in data or a template result: past 15, a float loses digits.
 MAX_NUMBER_DIGITS = 15

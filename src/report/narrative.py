@@ -157,7 +157,9 @@ class Narrative:
         self.context.update({name: _QuoteRef(q) for name, q in data.quotes.items()})
         # Raw HTML in sections is shown as text unless the project opts in (markdown_html).
         self.markdown = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
-        self.markdown.enable("table").disable("image")
+        # No images (fetched files), no reference links (one short `[a][]` expands to its
+        # whole URL at every use: a small section could grow to gigabytes of HTML).
+        self.markdown.enable("table").disable(["image", "reference"])
         self._fragments = Fragments()
         self._blocks_placed = 0
         self._headings = 0
@@ -193,6 +195,15 @@ class Narrative:
         except ReportError as error:
             errors.extend(error)
             return
+        if self.markdown.options.get("html"):
+            found = re.search(r"<\s*svg", section.text, re.IGNORECASE)
+            if found:
+                # An inline SVG can nest a billion shapes in two kilobytes (`<use>`).
+                errors.add(
+                    "inline SVG is not allowed in a section, even with markdown_html",
+                    Location(section.path, section.text.count("\n", 0, found.start()) + 1),
+                )
+                return
         try:
             tree = self.env.parse(section.text, filename=str(section.path))
         except jinja2.TemplateSyntaxError as error:
@@ -288,11 +299,20 @@ class Narrative:
             raise ReportError(
                 f"cannot evaluate an expression: {message}", _template_location(error, section.path)
             ) from None
-        except (TypeError, ValueError, ArithmeticError) as error:
+        except (TypeError, ValueError, ArithmeticError, AssertionError) as error:
             raise ReportError(
                 f"cannot evaluate an expression: {error}", _template_location(error, section.path)
             ) from None
+        try:
+            return self._markdown(section, index, source)
+        except RecursionError:
+            message = "the Markdown nests too deeply (emphasis, lists or quotes)"
+            raise ReportError(message, Location(section.path)) from None
+
+    def _markdown(self, section: SectionFile, index: int, source: str) -> RenderedSection:
+        """The section's Markdown as HTML, its headings numbered and its blocks put back."""
         tokens = self.markdown.parse(source)
+        _check_markdown_depth(tokens, section.path)
         headings: list[Heading] = []
         heading_lines: list[int] = []
         anchor = f"section-{index}"
@@ -457,6 +477,19 @@ def template_filters(formatter: Formatter) -> dict[str, Callable[..., str]]:
         "date": as_date,
         "hijri": hijri,
     }
+
+
+def _check_markdown_depth(tokens: list, path: Path) -> None:
+    """Refuse Markdown nested past the limit: the layout recurses on every level of elements."""
+    depth = 0
+    for token in tokens:
+        for item in [token, *(token.children or [])]:
+            depth += item.nesting
+            if depth > limits.MAX_MARKDOWN_DEPTH:
+                line = token.map[0] + 1 if token.map else None
+                levels = limits.MAX_MARKDOWN_DEPTH
+                message = f"the Markdown nests more than {levels} levels (emphasis, lists or quotes)"
+                raise ReportError(message, Location(path, line))
 
 
 def _where(path: Path, lines: list[str], lineno: int, name: str) -> Location:

@@ -11,7 +11,7 @@ from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
-from . import files
+from . import files, limits
 from .errors import Location, ReportError
 from .project import find_font
 
@@ -69,6 +69,7 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
             if not os.path.exists(path):
                 raise ReportError(f"file not found: {path}")
             data = files.read_bytes(path, self.roots)
+            _check_image(path, data)
             return Path(os.path.realpath(path)), data
 
         def _refuse(self, error: ReportError):
@@ -89,6 +90,52 @@ def font_problem(font: Path | bytes) -> str | None:
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, struct_error) as error:
         return str(error) or type(error).__name__
     return None
+
+
+def _check_image(path: Path, data: bytes) -> None:
+    """Refuse images that expand without end when drawn: SVG other than the charts we drew
+    and sealed (`<use>` can nest a billion shapes in 2 KB), raster images of too many pixels."""
+    head = data[:2048].lstrip().lower()
+    if path.suffix.lower() in (".svg", ".svgz") or head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
+        from .charts import is_sealed_chart
+
+        if not is_sealed_chart(data):
+            raise ReportError(
+                "refused: an SVG image from the project (an SVG can expand without end); use PNG or JPEG",
+                Location(path),
+            )
+        return
+    try:
+        from PIL import Image, UnidentifiedImageError
+
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            width, height = image.size
+    except (ImportError, UnidentifiedImageError, OSError, ValueError):
+        return  # not an image (a stylesheet, a font): WeasyPrint reports what it cannot use
+    if width * height > limits.MAX_IMAGE_PIXELS:
+        raise ReportError(
+            f"refused: an image of {width} x {height} pixels; at most {limits.MAX_IMAGE_PIXELS:,} pixels",
+            Location(path),
+        )
+
+
+class _PageLimit(logging.Handler):
+    """Stop a layout that runs past its page budget (a stylesheet can make pages 2 px high).
+
+    The budget grows with the document: 100 pages, and one more for every 100 characters of
+    HTML (a real page holds thousands), up to MAX_PAGES.
+    """
+
+    def __init__(self, html_characters: int) -> None:
+        super().__init__()
+        self.budget = min(limits.MAX_PAGES, 100 + html_characters // 100)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Step 5") and record.args and record.args[0] > self.budget:
+            raise ReportError(
+                f"the document runs past {self.budget:,} pages, more than its content can fill "
+                "(a page size or margin in the stylesheet too small?)"
+            )
 
 
 class _Progress(logging.Handler):
@@ -174,11 +221,13 @@ def render_pdf(
     logging.getLogger("weasyprint").addHandler(failed_images)
     progress = logging.getLogger("weasyprint.progress")
     handler = _Progress()
+    page_limit = _PageLimit(len(html))
     saved = progress.level, progress.propagate
+    progress.addHandler(page_limit)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
     if logger.isEnabledFor(logging.INFO):
         progress.addHandler(handler)
-        progress.setLevel(logging.INFO)
-        progress.propagate = False
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
@@ -189,6 +238,7 @@ def render_pdf(
         raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
     finally:
         progress.removeHandler(handler)
+        progress.removeHandler(page_limit)
         progress.level, progress.propagate = saved
         logging.getLogger("weasyprint").removeHandler(failed_images)
     if fetcher.refused:

@@ -250,6 +250,18 @@ class ReportSandbox(SandboxedEnvironment):
 
         return bounded
 
+    def searched(self, container: Any) -> Any:
+        """A container about to be searched with `in`: its size counts toward the budget.
+
+        Each item may be compared in full, so a list of long texts costs their length.
+        """
+        if isinstance(container, (str, list, tuple, dict, set, frozenset)):
+            cost = len(container)
+            if isinstance(container, (list, tuple)):
+                cost += sum(len(item) for item in container if isinstance(item, str))
+            self._count_characters(cost)
+        return container
+
     def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
         """Iterate a loop's items, one step each."""
         for item in iterable:
@@ -291,6 +303,18 @@ class ReportSandbox(SandboxedEnvironment):
                     check_number(const.value)
                 except ReportError as error:  # 1e400 would even be compiled as a name, `inf`
                     raise TemplateSyntaxError(error.message, const.lineno, name, filename) from None
+        for compare in tree.find_all(nodes.Compare):
+            # `a in b` compares a with every item of b: measured like any other work.
+            for operand in compare.ops:
+                if operand.op in ("in", "notin"):
+                    operand.expr = nodes.Call(
+                        nodes.EnvironmentAttribute("searched"),
+                        [operand.expr],
+                        [],
+                        None,
+                        None,
+                        lineno=compare.lineno,
+                    )
         for loop in tree.find_all(nodes.For):
             if loop.recursive:
                 message = "recursive loops are not available in templates"
