@@ -440,7 +440,8 @@ def test_an_svg_from_the_project_is_refused(tmp_path, canary):
     }
     build_refused(
         make_project(tmp_path / "project", files),
-        "templates/bomb.svg: refused: an SVG image from the project (an SVG can expand without end); use PNG or JPEG",
+        "templates/bomb.svg: refused: an SVG image that reuses parts or images (<use>, <image>, patterns, "
+        "markers, masks, filters) or is over 1000 KB: it can expand without end; use PNG or a plain SVG",
     )
 
 

@@ -67,6 +67,8 @@ MAX_STYLESHEET_DEPTH = 30
 MAX_PAGES = 2_000
 # Key figures on the key-figures pages (the default briefing shows 12).
 MAX_KEY_FIGURES = 100
+# Size of an SVG image from the project (a logo is a few KB).
+MAX_SVG_BYTES = 1_000_000
 # Pixels of one raster image the layout may decode (a 13,000 x 13,000 PNG is 164 KB).
 MAX_IMAGE_PIXELS = 40_000_000
 # Pages of all copies of one `copies` run (copies x pages of the briefing).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +94,23 @@ def font_problem(font: Path | bytes) -> str | None:
 
 
 def _check_image(path: Path, data: bytes) -> None:
-    """Refuse images that expand without end when drawn: SVG other than the charts we drew
-    and sealed (`<use>` can nest a billion shapes in 2 KB), raster images of too many pixels."""
+    """Refuse images that expand without end when drawn.
+
+    An SVG whose parts reuse others (`<use>`, patterns, markers, masks, filters) can nest a
+    billion shapes in two kilobytes; one without them costs its size, which is bounded.
+    The charts `report` draws and seals are trusted. Raster images are held to a pixel count.
+    """
     head = data[:2048].lstrip().lower()
     if path.suffix.lower() in (".svg", ".svgz") or head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
         from .charts import is_sealed_chart
 
-        if not is_sealed_chart(data):
+        if is_sealed_chart(data):
+            return
+        if len(data) > limits.MAX_SVG_BYTES or _SVG_REUSE.search(data):
             raise ReportError(
-                "refused: an SVG image from the project (an SVG can expand without end); use PNG or JPEG",
+                "refused: an SVG image that reuses parts or images (<use>, <image>, patterns, markers, "
+                f"masks, filters) or is over {limits.MAX_SVG_BYTES // 1000} KB: it can expand without end; "
+                "use PNG or a plain SVG",
                 Location(path),
             )
         return
@@ -117,6 +126,11 @@ def _check_image(path: Path, data: bytes) -> None:
             f"refused: an image of {width} x {height} pixels; at most {limits.MAX_IMAGE_PIXELS:,} pixels",
             Location(path),
         )
+
+
+_SVG_REUSE = re.compile(
+    rb"<\s*(?:\w+:)?(?:use|pattern|marker|mask|filter|symbol|tref|image|feImage)\b", re.IGNORECASE
+)
 
 
 class _PageLimit(logging.Handler):
