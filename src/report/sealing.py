@@ -28,6 +28,7 @@ def user_key() -> bytes:
     if _KEY is not None:
         return _KEY
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # Named for its first use (the chart cache); kept so existing caches stay valid.
     path = Path(base) / "report" / "chart-seal.key"
     try:
         key = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
