@@ -23,19 +23,23 @@ def test_moroccan_grouping(value, expected):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (1127944, "مليون و127 ألف و944"),
-        (141241, "141 ألف و241"),
-        (240406, "240 ألف و406"),
+        (1127944, "مليون و127 ألفا و944"),
+        (141241, "141 ألفا و241"),
+        (240406, "240 ألفا و406"),
         (6164, "6 آلاف و164"),
-        (1150000, "مليون و150 ألف"),
+        (1150000, "مليون و150 ألفا"),
         (5000000, "5 ملايين"),
         (2000, "ألفان"),
         (1000, "ألف"),
         (2500000, "مليونان و500 ألف"),
-        (11000, "11 ألف"),
-        (480944, "480 ألف و944"),
+        (11000, "11 ألفا"),
+        (480944, "480 ألفا و944"),
         (999, "999"),
         (1061, "ألف و61"),
+        (207000, "207 آلاف"),
+        (440000, "440 ألفا"),
+        (3000000, "3 ملايين"),
+        (100000, "100 ألف"),
     ],
 )
 def test_press_style(value, expected):
@@ -50,7 +54,7 @@ def test_press_style_keeps_fractions_as_numbers():
 def test_arabic_indic_digits_everywhere():
     assert indic.number(1127944) == "١٬١٢٧٬٩٤٤"
     assert indic.number(47.28) == "٤٧٫٣"
-    assert indic.press(1127944) == "مليون\u00a0و١٢٧\u00a0ألف\u00a0و٩٤٤"
+    assert indic.press(1127944) == "مليون\u00a0و١٢٧\u00a0ألفا\u00a0و٩٤٤"
     assert indic.percent(47.28) == "٤٧٫٣٪"
     assert indic.date(date(2024, 5, 17)) == "١٧ ماي ٢٠٢٤"
     assert indic.plain(2021) == "٢٠٢١"
@@ -74,5 +78,5 @@ def test_dates_use_moroccan_month_names(month, name):
 
 
 def test_hijri_date():
-    assert western.hijri(date(2024, 5, 17)) == "9 ذو القعدة 1445 هـ"
+    assert western.hijri(date(2024, 5, 17)) == "9 ذي القعدة 1445 هـ"
     assert indic.hijri(date(2024, 2, 22)) == "١٢ شعبان ١٤٤٥ هـ"

@@ -9,9 +9,11 @@ layer still holds the true value. Two rules make that impossible:
   direction of neutral characters next to them, are allowed;
 - every value a template inserts is wrapped in an isolate ... POP DIRECTIONAL ISOLATE, so
   that it is laid out on its own and its neighbours cannot reorder it: a right-to-left
-  isolate when the value holds any Arabic (or Hebrew) letter, so that "DGSN المديرية" keeps
-  its logical order in an Arabic line; a left-to-right one for numbers and Latin text, so
-  that "42,6%", "−3" and "2020-2021" read as written.
+  isolate when the value holds any Arabic (or Hebrew) letter, Arabic-Indic digit or a range
+  of numbers, so that "DGSN المديرية" keeps its logical order in an Arabic line and
+  "2020–2021" reads from the right; a left-to-right one for a Western-digit number and
+  Latin text, so that "42,6%" and "-3" read as written. docs/project-format.md ("Signs and
+  ranges") states the convention.
 """
 
 from __future__ import annotations
@@ -68,9 +70,35 @@ def strip_controls(text: str) -> str:
 
 
 def isolate(text: str) -> str:
-    """Wrap text so that it is laid out on its own; empty text stays empty."""
+    """Wrap text so that it is laid out on its own; empty text stays empty.
+
+    Isolates already inside (a number in a phrase, set by the formatter) are kept when they
+    pair up; anything else that could reorder the text is removed. Arabic-Indic digits take
+    a right-to-left island, so that "٤٧٫٣٪" and "-٥" read in Arabic order (sign after the
+    digits, minus before them); Western digits a left-to-right one ("47,3%", "-5").
+    """
     if not text:
         return text
-    text = strip_controls(text)
-    opening = RLI if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text) else LRI
+    text = _EMBEDDINGS.sub("", text) if _balanced(text) else strip_controls(text)
+    outside = _ISLANDS.sub("", text)
+    kinds = {unicodedata.bidirectional(c) for c in outside}
+    # A range ("2020–2021", "17–21") reads from the right, its first number first.
+    opening = RLI if kinds & {"R", "AL", "AN"} or _RANGE.search(outside) else LRI
     return f"{opening}{text}{PDI}"
+
+
+_RANGE = re.compile("\\d\u2013\\d")
+_EMBEDDINGS = re.compile("[\u202a-\u202e]")
+_ISLANDS = re.compile("[\u2066-\u2068][^\u2066-\u2069]*\u2069")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in "\u2066\u2067\u2068":
+            depth += 1
+        elif char == PDI:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0

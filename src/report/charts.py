@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .limits import MAX_CHART_CHARACTERS, MAX_CHART_POINTS, MAX_CHART_TEXT
+from .qualifiers import QUALIFIERS
 from .schema import ChartSpec, Data, suggest
 from .sealing import user_key
 
@@ -41,6 +42,12 @@ class ChartData:
     style: str = "stacked"
     colors: list[str] = field(default_factory=list)
     notes: list[float | None] = field(default_factory=list)  # timeline: a value per event
+    # A mark beside each value the source qualifies ("*" for about, "**" for more than...),
+    # the same shape as `series`; `mark_notes` explains them under the chart.
+    marks: list[list[str]] = field(default_factory=list)
+    mark_notes: list[tuple[str, str]] = field(default_factory=list)
+    note_qualifier: str | None = None  # timeline: how the source qualifies its values
+    noun: dict | None = None  # timeline: the values' declared noun (grammar.Noun fields)
 
 
 @dataclass(frozen=True)
@@ -149,12 +156,17 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     }
     common.update(orientation=spec.orientation, style=spec.style, colors=list(spec.colors))
 
+    marking = _Marks()
     if spec.kind in ("bar", "share"):
         numbers = [r.number for r in figures]
         check_counts(numbers)
         if spec.kind == "share" and sum(numbers) <= 0:
             raise fail("the parts of a share chart add up to nothing")
-        return ChartData(categories=[label(n) for n in spec.figures], series=[("", numbers)], **common)
+        marks = [[marking.mark(r.qualifier) for r in figures]]
+        return ChartData(
+            categories=[label(n) for n in spec.figures], series=[("", numbers)], marks=marks,
+            mark_notes=marking.notes(), **common,
+        )  # fmt: skip
 
     if spec.kind in ("grouped", "line"):
         all_series = {name: series_of(name) for name in spec.figures}
@@ -164,16 +176,21 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
             missing = [p for p in spec.periods if p not in points]
             if missing:
                 raise fail(f"figure '{name}' has no period {missing[0]} (it has {', '.join(points)})")
+        qualifier = {n: figure(n).qualifier for n in spec.figures}
         if spec.kind == "line":
             series = [(label(n), [all_series[n].get(p) for p in periods]) for n in spec.figures]
+            marks = [[marking.mark(qualifier[n]) for _ in periods] for n in spec.figures]
             categories = [labels.get(p, p) for p in periods]
         else:
             # Grouped bars: one group per figure, one bar per period.
             series = [(labels.get(p, p), [all_series[n].get(p) for n in spec.figures]) for p in periods]
+            marks = [[marking.mark(qualifier[n]) for n in spec.figures] for _ in periods]
             categories = [label(n) for n in spec.figures]
         for _, numbers in series:
             check_counts(numbers)
-        return ChartData(categories=categories, series=series, **common)
+        return ChartData(
+            categories=categories, series=series, marks=marks, mark_notes=marking.notes(), **common
+        )
 
     # A timeline: events keyed by name, placed by `when`, annotated with `value`.
     when = series_of(spec.when or "")
@@ -186,12 +203,40 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
         notes.append(number)
     unit = figure(spec.value).figure.unit or "" if spec.value else ""
     common["unit"] = unit
+    declared = data.units.get(unit)
+    noun = None
+    if declared is not None:
+        noun = {
+            "singular": declared.singular, "plural": declared.plural, "gender": declared.gender,
+            "accusative": declared.accusative or "", "dual": declared.dual or "",
+        }  # fmt: skip
     return ChartData(
         categories=[labels.get(key, key) for key in events],
         series=[("", [when[key] for key in events])],
         notes=notes,
+        note_qualifier=figure(spec.value).qualifier if spec.value else None,
+        noun=noun,
         **common,
     )
+
+
+class _Marks:
+    """Marks for qualified values, one per kind of claim, in the order they first appear."""
+
+    SIGNS = ("*", "**", "***", "****", "*****")
+
+    def __init__(self) -> None:
+        self.given: dict[str, str] = {}
+
+    def mark(self, qualifier: str | None) -> str:
+        if not qualifier:
+            return ""
+        if qualifier not in self.given:
+            self.given[qualifier] = self.SIGNS[len(self.given)]
+        return self.given[qualifier]
+
+    def notes(self) -> list[tuple[str, str]]:
+        return [(sign, QUALIFIERS[q].word) for q, sign in self.given.items()]
 
 
 class ChartCache:
@@ -397,7 +442,8 @@ def _style_fingerprint(style: ChartStyle) -> dict:
     """Hash the style, the font files and the drawing code: a change in any redraws the charts."""
     fonts = [hashlib.sha256(Path(font).read_bytes()).hexdigest()[:16] for font in style.fonts]
     code = hashlib.sha256()
-    for module in ("drawing.py", "charts.py", "formatting.py"):  # labels and ticks come from all three
+    # Labels and ticks come from all of these.
+    for module in ("drawing.py", "charts.py", "formatting.py", "grammar.py", "qualifiers.py", "bidi.py"):
         code.update((Path(__file__).parent / module).read_bytes())
     code = code.hexdigest()[:16]
     try:

@@ -19,9 +19,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ft2font  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from .bidi import strip_controls  # noqa: E402
 from .charts import ChartData, ChartStyle  # noqa: E402
 from .errors import ReportError  # noqa: E402
 from .formatting import Formatter  # noqa: E402
+from .grammar import Noun  # noqa: E402
 
 # Okabe-Ito colours, ordered so that neighbours also differ in lightness when printed
 # in greyscale; hatches tell series apart where colour alone would not.
@@ -61,7 +63,15 @@ def shape_label(text: str, renderer_shapes: bool | None = None) -> str:
     import arabic_reshaper
     from bidi.algorithm import get_display
 
-    return get_display(arabic_reshaper.reshape(text))
+    # This bidi implementation knows embeddings, not isolates: a number's island becomes an
+    # embedding (the same order for a label of one line), and the controls are not drawn.
+    embedded = text.translate(_ISOLATES_AS_EMBEDDINGS)
+    return strip_controls(get_display(arabic_reshaper.reshape(embedded)))
+
+
+_ISOLATES_AS_EMBEDDINGS = str.maketrans(
+    {"\u2066": "\u202a", "\u2067": "\u202b", "\u2068": "", "\u2069": "\u202c"}
+)
 
 
 def register_fonts(files: list[str]) -> list[str]:
@@ -145,10 +155,15 @@ def _value_axis_right(axes, formatter: Formatter, percent: bool, axis: str = "y"
     axes.set_axisbelow(True)
 
 
-def _value_text(formatter: Formatter, chart: ChartData, value: float | None) -> str:
+def _value_text(formatter: Formatter, chart: ChartData, value: float | None, mark: str = "") -> str:
+    """A value label: the number on its own bidi island, then the mark of a qualified value."""
     if value is None:
         return ""
-    return formatter.percent(value) if chart.percent else formatter.number(value)
+    return formatter.island(formatter.percent(value) if chart.percent else formatter.number(value)) + mark
+
+
+def _marks(chart: ChartData, series: int, count: int) -> list[str]:
+    return chart.marks[series] if len(chart.marks) > series else [""] * count
 
 
 def _colours(chart: ChartData) -> list[str]:
@@ -186,7 +201,11 @@ def draw_bar(axes, chart: ChartData, formatter: Formatter, label) -> None:
         bars = axes.bar(positions, values, color=colours[0], width=0.6)
         axes.set_xticks(positions, names)
         _value_axis_right(axes, formatter, chart.percent)
-    axes.bar_label(bars, [_value_text(formatter, chart, v) for v in values], padding=2, fontsize=8)
+    marks = _marks(chart, 0, count)
+    axes.bar_label(
+        bars, [_value_text(formatter, chart, v, m) for v, m in zip(values, marks, strict=True)],
+        padding=2, fontsize=8,
+    )  # fmt: skip
     axes.margins(x=0.12 if chart.orientation == "horizontal" else 0.05, y=0.12)
 
 
@@ -206,7 +225,9 @@ def draw_grouped(axes, chart: ChartData, formatter: Formatter, label) -> None:
             positions, heights, width=width * 0.92, label=name, color=colours[index % len(colours)],
             hatch=HATCHES[index % len(HATCHES)], edgecolor="white", linewidth=0.4,
         )  # fmt: skip
-        axes.bar_label(bars, [_value_text(formatter, chart, v) for v in values], padding=2, fontsize=7.5)
+        marks = _marks(chart, index, len(values))
+        texts = [_value_text(formatter, chart, v, m) for v, m in zip(values, marks, strict=True)]
+        axes.bar_label(bars, texts, padding=2, fontsize=7.5)
     axes.set_xticks([groups - 1 - g for g in range(groups)], [label(c) for c in chart.categories])
     _value_axis_right(axes, formatter, chart.percent)
     axes.margins(y=0.15)
@@ -229,9 +250,12 @@ def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> None:
             label=name,
             linewidth=2,
         )
-        for x, y in points:
+        marks = _marks(chart, index, len(values))
+        for x, y, mark in [
+            (x, v, m) for x, v, m in zip(positions, values, marks, strict=True) if v is not None
+        ]:
             axes.annotate(
-                _value_text(formatter, chart, y), (x, y), textcoords="offset points", xytext=(0, 7),
+                _value_text(formatter, chart, y, mark), (x, y), textcoords="offset points", xytext=(0, 7),
                 ha="center", fontsize=8, color=INK,
             )  # fmt: skip
     axes.set_xticks(positions, [label(c) for c in chart.categories])
@@ -247,13 +271,19 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
     values = chart.series[0][1]
     total = sum(v or 0 for v in values)
     colours = _colours(chart)
+    marks = _marks(chart, 0, len(values))
+    island = formatter.island
+
+    def share(value: float) -> str:
+        return island(formatter.percent(value / total * 100))
+
     if chart.style == "donut":
         wedges, _ = axes.pie(
             values, colors=[colours[i % len(colours)] for i in range(len(values))], startangle=90,
             counterclock=True, wedgeprops={"width": 0.38, "edgecolor": "white"},
         )  # fmt: skip
-        for wedge, name, value in zip(wedges, chart.categories, values, strict=True):
-            wedge.set_label(f"{name} ({formatter.percent(value / total * 100)})")
+        for wedge, name, value, mark in zip(wedges, chart.categories, values, marks, strict=True):
+            wedge.set_label(f"{name} ({share(value)}{mark})")
         axes.set_aspect("equal")
         axes.legend(
             loc="center left", bbox_to_anchor=(1.02, 0.5), markerfirst=False, alignment="right", frameon=False
@@ -261,16 +291,16 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
         return
     # One bar, parts laid from right to left in reading order.
     left = total
-    for index, (name, value) in enumerate(zip(chart.categories, values, strict=True)):
+    for index, (name, value, mark) in enumerate(zip(chart.categories, values, marks, strict=True)):
         left -= value
         axes.barh(
             [0], [value], left=[left], height=0.5, color=colours[index % len(colours)],
             hatch=HATCHES[index % len(HATCHES)], edgecolor="white", linewidth=0.6,
-            label=f"{name}: {formatter.number(value)} ({formatter.percent(value / total * 100)})",
+            label=f"{name}: {island(formatter.number(value))}{mark} ({share(value)})",
         )  # fmt: skip
         if value / total >= 0.07:
             axes.text(
-                left + value / 2, 0, formatter.percent(value / total * 100), ha="center", va="center",
+                left + value / 2, 0, share(value) + mark, ha="center", va="center",
                 fontsize=8.5, color="white", fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "#00000055", "edgecolor": "none"},
             )  # fmt: skip
@@ -302,7 +332,8 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> None:
         _mark(axes, label(name), year, 12, fontsize=9, fontweight="bold")
         _mark(axes, formatter.plain(year), year, -16, fontsize=8.5)
         if note is not None:
-            text = formatter.number(note) + (f" {chart.unit}" if chart.unit else "")
+            noun = Noun(**chart.noun) if chart.noun else chart.unit
+            text = formatter.qualified(formatter.count(note, noun), chart.note_qualifier)
             _mark(axes, label(text), year, 30, fontsize=8, color=colours[1])
     span = max(last - first, 1)
     axes.set_xlim(last + span * 0.12, first - span * 0.12)  # earliest on the right

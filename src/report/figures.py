@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from .errors import ErrorCollector, ReportError
 from .limits import MAX_NUMBER_DIGITS
-from .schema import Data, Figure, Settings, suggest, too_many_digits, whole_digits
+from .qualifiers import combined
+from .schema import NAME, Data, Figure, Settings, suggest, too_many_digits, whole_digits
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class Resolved:
     figure: Figure
     value: float | None = None
     series: dict[str, float] | None = None
+    # How the source qualifies it: the figure's own word, or "about" when computed from a
+    # qualified figure (an estimate built on an estimate is an estimate).
+    qualifier: str | None = None
 
     def point(self, period: object) -> float:
         """Return the value of one period of a series."""
@@ -97,6 +101,7 @@ class _Evaluator:
         self.errors = errors
         self.resolved: dict[str, Resolved | None] = {}
         self.active: list[str] = []
+        self.inputs: list[list[Resolved]] = []  # per computation under way: the figures it read
 
     def resolve(self, name: str) -> Resolved | None:
         if name in self.resolved:
@@ -106,14 +111,17 @@ class _Evaluator:
             cycle = " -> ".join([*self.active[self.active.index(name) :], name])
             raise ReportError(f"figure '{name}': computed from itself ({cycle})", figure.location)
         if figure.compute is None:
-            result = Resolved(figure, figure.value, figure.series)
+            result = Resolved(figure, figure.value, figure.series, figure.qualifier)
         else:
             self.active.append(name)
+            self.inputs.append([])
             try:
                 value = self._evaluate(figure)
             finally:
                 self.active.pop()
-            result = None if value is None else Resolved(figure, value, None)
+                inputs = self.inputs.pop()
+            qualifier = figure.qualifier or combined([r.qualifier for r in inputs])
+            result = None if value is None else Resolved(figure, value, None, qualifier)
         self.resolved[name] = result
         return result
 
@@ -202,6 +210,8 @@ class _Evaluator:
         resolved = self.resolve(name)
         if resolved is None:
             raise _DependsOnBroken()  # the broken figure reports its own problem
+        if self.inputs:
+            self.inputs[-1].append(resolved)
         return resolved
 
 
@@ -258,6 +268,13 @@ def _check_references(data: Data, settings: Settings, errors: ErrorCollector) ->
 
     for figure in data.figures.values():
         require(f"figure '{figure.name}'", "source", figure.source, data.sources, figure.location)
+        if figure.unit and NAME.fullmatch(figure.unit) and figure.unit not in data.units:
+            # A name, not words: meant as a declared noun (`units:`), so a typo must not print.
+            errors.add(
+                f"figure '{figure.name}': unknown unit '{figure.unit}'{suggest(figure.unit, data.units)} "
+                "(declare it under 'units:', or write the unit in words)",
+                figure.location,
+            )
     for table in data.tables.values():
         require(f"table '{table.name}'", "source", table.source, data.sources, table.location)
         for name in table.figures:

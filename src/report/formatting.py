@@ -1,32 +1,28 @@
-"""Write numbers and dates the way an Arabic reader expects, in one digit style everywhere."""
+"""Write numbers and dates the way an Arabic reader expects, in one digit style everywhere.
+
+The grammar of a number and its noun lives in `grammar`; this module adds the locale (its
+separators and month names), the digit style, the source's qualifier and the sign
+convention: every number inside a phrase is its own bidi island, so that "حوالي 47,3%"
+keeps its sign where "47,3%" has it.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from . import grammar
+from .bidi import isolate
+from .qualifiers import qualifier_of
+
+# A hyphen between two numbers is a range ("2020-2021", "17-21"): an en dash in print.
+_RANGE = re.compile(r"(\d)[-\u2010-\u2013](\d)")
+_DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-def _thousands_word(count: int, one: str, two: str, few: str, many: str) -> str:
-    """Name `count` thousands or millions the way the Moroccan press does."""
-    if count == 1:
-        return one
-    if count == 2:
-        return two
-    if 3 <= count <= 10:
-        return f"{count} {few}"
-    return f"{count} {many}"
-
-
-_SCALES = (
-    (1_000_000_000, ("مليار", "ملياران", "ملايير", "مليار")),
-    (1_000_000, ("مليون", "مليونان", "ملايين", "مليون")),
-    (1_000, ("ألف", "ألفان", "آلاف", "ألف")),
-)
 
 
 class Formatter:
@@ -67,20 +63,75 @@ class Formatter:
             value = int(value)
         return self._digits_only(str(value))
 
-    def press(self, value: float) -> str:
-        """The press style: 'مليون و127 ألف و944', '141 ألف و241'."""
-        if value != int(value) or value < 1000:
-            return self.number(value)
-        remaining = int(value)
-        words: list[str] = []
-        for scale, names in _SCALES:
-            count, remaining = divmod(remaining, scale)
-            if count:
-                words.append(_thousands_word(count, *names))
-        if remaining:
-            words.append(str(remaining))
-        # No-break spaces: "480 ألف و944" must not be split across two lines.
-        return self._digits_only("\u00a0و".join(words)).replace(" ", "\u00a0")
+    def press(self, value: float, noun: grammar.Noun | None = None, case: str = "nom") -> str:
+        """The press style, grammatical: '141 ألفا و241', 'مليون و127 ألفا و944', '207 آلاف'."""
+        if value != int(value) or abs(value) < 1000:
+            return self.count(value, noun, "digits", case) if noun else self.number(value)
+        sign = "-" if value < 0 else ""
+        text = grammar.press(abs(int(value)), noun, case)
+        return sign + self._digits_only(text)
+
+    def count(
+        self, value: float, noun: grammar.Noun | str | None, style: str = "digits", case: str = "nom"
+    ) -> str:
+        """A number with its noun in the form the number calls for: '141.241 تلميذا', 'خمس ساعات'.
+
+        A unit given as plain words (not a declared noun) follows the number unchanged.
+        """
+        if not isinstance(noun, grammar.Noun):
+            text = self.press(value) if style == "press" else self.number(value)
+            return f"{self.island(text)}\u00a0{noun}" if noun else self.island(text)
+        whole = value == int(value)
+        if style == "words" and whole:
+            words = grammar.count_words(int(value), noun, case)
+            if words is not None:
+                return words
+        if style in ("press", "words") and whole and abs(value) >= 1000:
+            return self.press(value, noun, case)
+        phrase = grammar.count_digits(value, "\ue002", noun, case)
+        return phrase.replace("\ue002", self.island(self.number(value)))
+
+    def noun_after(self, value: float, noun: grammar.Noun | str | None) -> str:
+        """The noun alone, for a unit column or a card: the form the number beside it calls for."""
+        if not isinstance(noun, grammar.Noun):
+            return noun or ""
+        form = grammar.form_after(abs(value)) if value == int(value) else "singular"
+        return noun.acc() if form == "accusative" else noun.plural if form == "plural" else noun.singular
+
+    def qualified(self, text: str, qualifier: str | None) -> str:
+        """The source's claim with the number: 'حوالي 21 بنية', '5 ملايين مشاهد على الأقل'."""
+        claim = qualifier_of(qualifier)
+        if claim is None:
+            return text
+        return f"{text} {claim.word}" if claim.after else f"{claim.word} {text}"
+
+    def island(self, number_text: str) -> str:
+        """A formatted number on its own bidi island (see the module docstring)."""
+        return isolate(number_text)
+
+    def ordinal(self, value: int, gender: str = "m", case: str = "gen") -> str:
+        """An ordinal in words: 'الأول', 'الثالثة والتسعين'."""
+        return grammar.ordinal(value, gender, case)
+
+    def text(self, value: str) -> str:
+        """Text from data in the digit style, a range of numbers with an en dash: '2020–2021'."""
+        if not value:
+            return value
+        ranged = _RANGE.sub("\\1\u2013\\2", value)
+        # Separators only between digits: a comma in the prose stays a comma.
+        return _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), ranged)
+
+    def date_range(self, start: date, end: date) -> str:
+        """'17–21 ماي 2024', '28 ماي – 2 يونيو 2024', '30 دجنبر 2024 – 3 يناير 2025'."""
+        if start > end:
+            from .errors import ReportError
+
+            raise ReportError(f"a date range ends before it starts ({start} to {end})")
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{self.plain(start.day)}\u2013{self.date(end)}"
+        if start.year == end.year:
+            return f"{self.date(start, 'd MMMM')} \u2013 {self.date(end)}"
+        return f"{self.date(start)} \u2013 {self.date(end)}"
 
     def percent(self, value: float, decimals: int = 1, words: bool = False) -> str:
         """A value in percent units: '47,3%' or '47,3 في المائة'."""
@@ -105,4 +156,17 @@ class Formatter:
             raise ReportError(
                 f"no Hijri date for {value.isoformat()}: the Umm al-Qura calendar covers 1924-2077"
             ) from None
-        return self._digits_only(f"{day.day} {day.month_name('ar')} {day.year} هـ")
+        # After the day the month is in the genitive: "9 ذي القعدة".
+        month = grammar.genitive_month(day.month_name("ar"))
+        return self._digits_only(f"{day.day} {month} {day.year} هـ")
+
+
+def noun_of(unit) -> grammar.Noun:
+    """The grammar's noun for a unit declared under `units:` (schema.Unit)."""
+    return grammar.Noun(unit.singular, unit.plural, unit.gender, unit.accusative or "", unit.dual or "")
+
+
+def figure_nouns(data) -> dict[str, grammar.Noun | str | None]:
+    """Each figure's unit: a declared noun, or the plain words written in `unit:`."""
+    nouns = {name: noun_of(unit) for name, unit in data.units.items()}
+    return {name: nouns.get(figure.unit or "", figure.unit) for name, figure in data.figures.items()}

@@ -17,7 +17,7 @@ from .changes import Changes
 from .charts import ChartCache, ChartData
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
-from .formatting import Formatter
+from .formatting import Formatter, figure_nouns
 from .narrative import Narrative, RenderedSection, display, template_filters
 from .project import Project
 from .sandbox import ReportSandbox, check_number, plain
@@ -111,7 +111,8 @@ class DocumentBuilder:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(template_filters(formatter))
+        self.env.filters.update(template_filters(formatter, project.data))
+        self.nouns = figure_nouns(project.data)
         self.env.filters["show"] = lambda value: display(value, formatter)
         self.env.filters["css_string"] = css_string
         self.env.filters["bare"] = bare
@@ -138,8 +139,10 @@ class DocumentBuilder:
         self.figure_list.append(FigureEntry(number, spec.caption, anchor))
         image = self.cache.path_for(self.charts[name], self.formatter).as_uri() if self.cache else ""
         source = self.project.data.sources.get(spec.source or "")
+        # The marks beside qualified values, explained: "* حوالي؛ ** أكثر من".
+        notes = self.charts[name].mark_notes
         return self._render(
-            "chart.html.j2", spec=spec, number=number, anchor=anchor, image=image, source=source
+            "chart.html.j2", spec=spec, number=number, anchor=anchor, image=image, source=source, notes=notes
         )
 
     def cite(self, name: str) -> str:
@@ -167,11 +170,11 @@ class DocumentBuilder:
             periods: list[str] = []
             for r in figures:
                 periods.extend(p for p in r.series or {} if p not in periods)
-            header = ["البيان", *(self.formatter.plain(p) for p in periods)]
+            header = ["البيان", *(self.formatter.text(p) for p in periods)]
             rows = [
                 [(r.figure.label, False)]
                 + [
-                    (self.formatter.number(r.series[p]), True) if r.series and p in r.series else ("—", True)
+                    (self._figure_text(r, r.series[p]), True) if r.series and p in r.series else ("—", True)
                     for p in periods
                 ]
                 for r in figures
@@ -182,17 +185,19 @@ class DocumentBuilder:
                 [
                     (r.figure.label, False),
                     (self._figure_text(r), True),
-                    (r.figure.unit or "", False),
-                    (self.formatter.convert_digits(r.figure.period or ""), False),
+                    (self.formatter.noun_after(r.number, self.nouns.get(r.figure.name)), False),
+                    (self.formatter.text(r.figure.period or ""), False),
                 ]
                 for r in figures
             ]
         return TableView(number, spec.caption, source_text, header, rows)
 
-    def _figure_text(self, resolved: Resolved) -> str:
-        if _is_percent(resolved.figure.unit):
-            return self.formatter.percent(resolved.number)
-        return self.formatter.number(resolved.number)
+    def _figure_text(self, resolved: Resolved, value: float | None = None) -> str:
+        """A figure's number as tables and cards print it, with the source's qualifier word."""
+        number = resolved.number if value is None else value
+        fmt = self.formatter
+        text = fmt.percent(number) if _is_percent(resolved.figure.unit) else fmt.number(number)
+        return fmt.qualified(fmt.island(text), resolved.qualifier)
 
     def _cell(self, text: str, column: Column) -> tuple[str, bool]:
         if text == "":
@@ -203,7 +208,8 @@ class DocumentBuilder:
             except ValueError:
                 return (self.formatter.convert_digits(text), True)
             method = getattr(self.formatter, column.format)
-            return (method(int(value) if value.is_integer() else value), True)
+            text = self.formatter.island(method(int(value) if value.is_integer() else value))
+            return (self.formatter.qualified(text, column.qualifier), True)
         if column.format == "date":
             from datetime import date
 
@@ -276,14 +282,18 @@ class DocumentBuilder:
             resolved = self.values[name]
             figure = resolved.figure
             value = self._figure_text(resolved)
-            if figure.approx:
-                value = f"{figure.approx} {value}"
             # A percentage already carries its sign; repeating it as a unit line says nothing.
-            unit = "" if _is_percent(figure.unit) else figure.unit or ""
-            items.append(
-                KeyFigure(figure.label, value, unit, self.formatter.convert_digits(figure.period or ""))
-            )
+            noun = self.nouns.get(name)
+            unit = "" if _is_percent(figure.unit) else self.formatter.noun_after(resolved.number, noun)
+            items.append(KeyFigure(figure.label, value, unit, self.formatter.text(figure.period or "")))
         return items
+
+    def _edition(self, edition: str | None, case: str = "nom") -> str:
+        """'الإصدار الأول': an edition numbered 1 to 100 is written as an ordinal word."""
+        if edition and edition.isascii() and edition.isdigit() and not edition.startswith("0"):
+            if 1 <= int(edition) <= 100:
+                return self.formatter.ordinal(int(edition), "m", case)
+        return self.formatter.text(edition or "")
 
     def render(self) -> tuple[str, str]:
         """Return the document HTML and its stylesheet."""
@@ -294,12 +304,13 @@ class DocumentBuilder:
             "settings": settings,
             "date_text": self.formatter.date(settings.date),
             "hijri_text": self.formatter.hijri(settings.date) if settings.hijri_date else "",
-            "edition": self.formatter.convert_digits(settings.edition or ""),
+            "edition": self._edition(settings.edition),
             "sections": sections,
             "key_figures": self.key_figures(),
             "figure_list": self.figure_list,
             "whats_new": self.whats_new(),
-            "previous_edition": self.formatter.convert_digits(self.previous_edition or ""),
+            # "منذ الإصدار العشرين": after a preposition the ordinal is genitive.
+            "previous_edition": self._edition(self.previous_edition, "gen"),
             "sources": list(self.project.data.sources.values()),
             "counter_style": "arabic-indic" if settings.digits == "arabic-indic" else "decimal",
             "print_profile": self.print_profile,

@@ -24,7 +24,9 @@ from . import limits
 from .bidi import isolate, refuse_controls, strip_controls
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
-from .formatting import Formatter
+from .formatting import Formatter, figure_nouns, noun_of
+from .grammar import Noun
+from .qualifiers import qualifier_of
 from .sandbox import Exposed, ReportSandbox, View, check_number, helper
 from .schema import Data, SectionFile, suggest
 
@@ -62,17 +64,36 @@ class FigureRef(Value):
     """
 
     TEMPLATE_FIELDS = frozenset(
-        {"label", "unit", "source", "approx", "note", "period", "series", "number", "name", "figure"}
+        {
+            "label",
+            "unit",
+            "source",
+            "approx",
+            "qualifier",
+            "note",
+            "period",
+            "series",
+            "number",
+            "name",
+            "figure",
+        }
     )
 
-    def __init__(self, resolved: Resolved) -> None:
+    def __init__(
+        self, resolved: Resolved, noun: Noun | str | None = None, formatter: Formatter | None = None
+    ) -> None:
         figure = resolved.figure
-        super().__init__(resolved.number, self, figure.period)
+        period = formatter.text(figure.period) if formatter and figure.period else figure.period
+        super().__init__(resolved.number, self, period)
         self.name = figure.name
         self.label = figure.label
-        self.unit = figure.unit or ""
+        self._noun = noun
+        # The noun in the form this figure's own number calls for ("تلميذا" after 141.241).
+        self.unit = formatter.noun_after(resolved.number, noun) if formatter else (figure.unit or "")
         self.source = figure.source or ""
-        self.approx = figure.approx or ""
+        self.qualifier = resolved.qualifier or ""
+        claim = qualifier_of(resolved.qualifier)
+        self.approx = claim.word if claim else ""
         self.note = figure.note or ""
         self.series = dict(resolved.series) if resolved.series is not None else None
 
@@ -152,7 +173,10 @@ class Narrative:
         # Sandboxed: a section is text from many hands; it sees plain values only.
         self.env = ReportSandbox(autoescape=False, finalize=self._finalize, keep_trailing_newline=True)
         self.env.filters.update(template_filters(formatter))
-        self.context: dict[str, Any] = {name: FigureRef(r) for name, r in values.items()}
+        self.nouns = figure_nouns(data)
+        self.context: dict[str, Any] = {
+            name: FigureRef(r, self.nouns.get(name), formatter) for name, r in values.items()
+        }
         self.context.update({name: _facts(value) for name, value in data.facts.items()})
         self.context.update({name: _QuoteRef(q) for name, q in data.quotes.items()})
         # Raw HTML in sections is shown as text unless the project opts in (markdown_html).
@@ -418,7 +442,8 @@ def display(value: Any, formatter: Formatter) -> str:
     if isinstance(value, jinja2.Undefined):
         str(value)  # raises: says which name or attribute was missing or refused
     if isinstance(value, Value):
-        return formatter.number(check_number(value.number))
+        text = formatter.island(formatter.number(check_number(value.number)))
+        return formatter.qualified(text, _qualifier(value))
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -449,18 +474,86 @@ def _number(value: Any) -> float:
     return check_number(value)
 
 
-def template_filters(formatter: Formatter) -> dict[str, Callable[..., str]]:
-    """The number and date filters available in sections and templates."""
+def _qualifier(value: Any) -> str | None:
+    """How the source qualifies the figure a value comes from (None for an exact or plain number)."""
+    return value.figure.qualifier or None if isinstance(value, Value) and value.figure else None
+
+
+COUNT_STYLES = ("digits", "press", "words")
+CASES = ("nom", "acc", "gen")
+GENDERS = ("m", "f")
+
+
+def _choice(what: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ReportError(
+            f"{what} must be one of {', '.join(choices)}, got {value!r}{suggest(str(value), choices)}"
+        )
+    return value
+
+
+def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str, Callable[..., str]]:
+    """The number and date filters available in sections and templates.
+
+    A figure the source qualifies ("حوالي", "أكثر من") is printed with that word by every
+    number filter; `bare=true` leaves the word out for a sentence whose verb carries it
+    ("ناهز عدد الزوار ..."), which `report check` verifies.
+    """
+    units = {name: noun_of(unit) for name, unit in (data.units if data else {}).items()}
+
+    def claim(value: Any, text: str, bare: bool) -> str:
+        return text if bare else formatter.qualified(text, _qualifier(value))
+
+    def number(value: Any, decimals: int = 1, bare: bool = False) -> str:
+        return claim(value, formatter.island(formatter.number(_number(value), decimals)), bare)
+
+    def press(value: Any, case: str = "nom", bare: bool = False) -> str:
+        return claim(value, formatter.press(_number(value), None, _choice("case", case, CASES)), bare)
+
+    def percent(value: Any, decimals: int = 1, words: bool = False, bare: bool = False) -> str:
+        return claim(value, formatter.island(formatter.percent(_number(value), decimals, words)), bare)
+
+    def count(
+        value: Any, style: str = "digits", case: str = "nom", unit: Any = None, bare: bool = False
+    ) -> str:
+        _choice("style", style, COUNT_STYLES)
+        _choice("case", case, CASES)
+        if unit is not None:
+            noun: Noun | str | None = units.get(str(unit), str(unit))
+        elif isinstance(value, Value) and value.figure is not None:
+            noun = value.figure._noun
+        else:
+            noun = None
+        if not noun:
+            raise ReportError("'count' needs a unit: give the figure a 'unit' or write count(unit=\"name\")")
+        qualifier = None if bare else qualifier_of(_qualifier(value))
+        if qualifier is not None and not qualifier.after:
+            case = qualifier.case  # "حوالي ساعتين": the number is governed by the word before it
+        text = formatter.count(_number(value), noun, style, case)
+        return formatter.qualified(text, qualifier.key) if qualifier else text
 
     def about(value: Any, style: str = "press") -> str:
-        qualifier = value.figure.approx if isinstance(value, Value) and value.figure else ""
-        text = formatter.press(_number(value)) if style == "press" else formatter.number(_number(value))
-        return f"{qualifier} {text}" if qualifier else text
+        # The older filter: the qualifier and the number, press style unless "number".
+        return press(value) if style == "press" else number(value)
+
+    def ordinal(value: Any, gender: str = "m", case: str = "gen") -> str:
+        n = _number(value)
+        if n != int(n):
+            raise ReportError(f"'ordinal' needs a whole number, got {n!r}")
+        try:
+            return formatter.ordinal(int(n), _choice("gender", gender, GENDERS), _choice("case", case, CASES))
+        except ValueError as error:
+            raise ReportError(f"'ordinal': {error}") from None
 
     def as_date(value: Any, pattern: str = "d MMMM y") -> str:
         if not isinstance(value, date):
             raise ReportError(f"the 'date' filter expects a date, got {value!r}")
         return formatter.date(value, pattern)
+
+    def date_range(start: Any, end: Any) -> str:
+        if not isinstance(start, date) or not isinstance(end, date):
+            raise ReportError(f"the 'date_range' filter expects two dates, got {start!r} and {end!r}")
+        return formatter.date_range(start, end)
 
     def hijri(value: Any) -> str:
         if not isinstance(value, date):
@@ -468,13 +561,16 @@ def template_filters(formatter: Formatter) -> dict[str, Callable[..., str]]:
         return formatter.hijri(value)
 
     return {
-        "number": lambda value, decimals=1: formatter.number(_number(value), decimals),
-        "press": lambda value: formatter.press(_number(value)),
-        "percent": lambda value, decimals=1, words=False: formatter.percent(_number(value), decimals, words),
+        "number": number,
+        "press": press,
+        "percent": percent,
+        "count": count,
+        "ordinal": ordinal,
         "plain": lambda value: formatter.plain(_number(value) if isinstance(value, Value) else value),
-        "digits": lambda value: formatter.convert_digits(str(value)),
+        "digits": lambda value: formatter.text(str(value)),
         "about": about,
         "date": as_date,
+        "date_range": date_range,
         "hijri": hijri,
     }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import ErrorCollector, Location
 from .limits import MAX_CHART_TEXT, MAX_NUMBER_DIGITS
+from .qualifiers import ALIASES, QUALIFIERS
 from .yamlfile import CsvTable, LocatedDict, number_hint
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -104,7 +105,7 @@ class Figure:
     unit: str | None = None
     period: str | None = None
     source: str | None = None
-    approx: str | None = None
+    qualifier: str | None = None  # a key of qualifiers.QUALIFIERS: how the source qualifies it
     parts: tuple[str, ...] = ()
     includes: tuple[str, ...] = ()
     note: str | None = None
@@ -112,10 +113,24 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A counted noun (معدود): the forms a number calls for are derived from these."""
+
+    name: str
+    singular: str
+    plural: str
+    gender: str
+    location: Location
+    accusative: str | None = None
+    dual: str | None = None
+
+
+@dataclass(frozen=True)
 class Column:
     key: str
     label: str
     format: str
+    qualifier: str | None = None  # how the source qualifies every number of the column
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,7 @@ class Data:
     facts: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     charts: dict[str, ChartSpec] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
 
 
@@ -386,12 +402,13 @@ def _shown(value: Any) -> str:
 
 FIGURE_KEYS = (
     "label", "value", "series", "compute", "unit", "period", "source",
-    "approx", "parts", "includes", "note", "signed",
+    "qualifier", "approx", "parts", "includes", "note", "signed",
 )  # fmt: skip
+UNIT_KEYS = ("singular", "plural", "gender", "accusative", "dual")
 TABLE_KEYS = ("caption", "source", "figures", "csv", "columns")
 QUOTE_KEYS = ("text", "speaker", "role", "occasion", "date", "source")
 SOURCE_KEYS = ("title", "publisher", "date", "url")
-SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources", "charts")
+SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources", "charts", "units")
 
 
 def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings | None:
@@ -498,6 +515,15 @@ def read_data_file(
                 chart = _read_chart(name, entry, at, errors)
                 if chart:
                     data.charts[name] = chart
+            elif kind == "units":
+                f = Fields(entry, f"unit '{name}'", errors)
+                data.units[name] = Unit(
+                    name, f.text("singular", True) or "", f.text("plural", True) or "",
+                    f.choice("gender", ("m", "f"), "m"), at, f.text("accusative"), f.text("dual"),
+                )  # fmt: skip
+                if entry.get("gender") is None:
+                    errors.add(f"unit '{name}': 'gender' is required (m or f)", at)
+                f.check_unknown(UNIT_KEYS)
             elif kind == "quotes":
                 f = Fields(entry, f"quote '{name}'", errors)
                 data.quotes[name] = Quote(
@@ -529,9 +555,7 @@ def _read_figure(
         errors.add(f"{what}: give exactly one of 'value', 'series', 'compute' (found {found})", at)
     series = _read_series(entry, what, errors, load_csv, signed) if "series" in given else None
     compute = f.text("compute")
-    approx = entry.get("approx")
-    if approx is True:
-        approx = "حوالي"
+    qualifier = _read_qualifier(entry, what, errors)
     figure = Figure(
         name=name,
         label=f.text("label", required=True) or name,
@@ -542,15 +566,38 @@ def _read_figure(
         unit=f.text("unit"),
         period=f.text("period"),
         source=f.text("source"),
-        approx=str(approx).strip() if approx not in (None, False) else None,
+        qualifier=qualifier,
         parts=f.names("parts"),
         includes=f.names("includes"),
         note=f.text("note"),
         signed=signed,
     )
-    f.used.update({"approx", "series"})
+    f.used.update({"approx", "qualifier", "series"})
     f.check_unknown(FIGURE_KEYS)
     return figure
+
+
+def _read_qualifier(entry: LocatedDict, what: str, errors: ErrorCollector) -> str | None:
+    """`qualifier: about` (or an Arabic word: حوالي, ناهز, أكثر من...); `approx:` is its older name."""
+    keys = [key for key in ("qualifier", "approx") if entry.get(key) not in (None, False)]
+    if not keys:
+        return None
+    if len(keys) == 2:
+        errors.add(f"{what}: give 'qualifier' only ('approx' is its older name)", entry.where("approx"))
+    key = keys[0]
+    raw = entry[key]
+    if raw is True:
+        return "about"
+    text = " ".join(str(raw).split())
+    if text in ALIASES:
+        return ALIASES[text]
+    choices = ", ".join(QUALIFIERS)
+    errors.add(
+        f"{what}: '{key}' must be one of {choices} (or its Arabic word: حوالي, قرابة, ناهز, أكثر من, "
+        f"على الأقل, ما يصل إلى), got {text!r}{suggest(text, ALIASES)}",
+        entry.where(key),
+    )
+    return None
 
 
 def _read_series(
@@ -660,9 +707,13 @@ def _read_table(
                     continue
                 cf = Fields(spec, f"{what} column '{key}'", errors)
                 columns.append(
-                    Column(str(key), cf.text("label") or str(key), cf.choice("format", FORMATS, "text"))
-                )
-                cf.check_unknown(("label", "format"))
+                    Column(
+                        str(key), cf.text("label") or str(key), cf.choice("format", FORMATS, "text"),
+                        _read_qualifier(spec, f"{what} column '{key}'", errors),
+                    )
+                )  # fmt: skip
+                cf.used.add("qualifier")
+                cf.check_unknown(("label", "format", "qualifier"))
     elif csv_table is not None:
         columns = [Column(key, key, "text") for key in csv_table.header]
     f.check_unknown(TABLE_KEYS)
