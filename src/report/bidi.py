@@ -9,11 +9,11 @@ layer still holds the true value. Two rules make that impossible:
   direction of neutral characters next to them, are allowed;
 - every value a template inserts is wrapped in an isolate ... POP DIRECTIONAL ISOLATE, so
   that it is laid out on its own and its neighbours cannot reorder it: a right-to-left
-  isolate when the value holds any Arabic (or Hebrew) letter, Arabic-Indic digit or a range
-  of numbers, so that "DGSN المديرية" keeps its logical order in an Arabic line and
-  "2020–2021" reads from the right; a left-to-right one for a Western-digit number and
-  Latin text, so that "42,6%" and "-3" read as written. docs/project-format.md ("Signs and
-  ranges") states the convention.
+  isolate when the value holds any Arabic (or Hebrew) letter or Arabic-Indic digit, so that
+  "DGSN المديرية" keeps its logical order in an Arabic line and "٤٧٫٣٪" reads in Arabic
+  order; a left-to-right one for Western-digit numbers and Latin text, so that "42,6%",
+  "-3" and "2020–2021" read as written (and are copied from the PDF as written).
+  docs/project-format.md ("Signs and ranges") states the convention.
 """
 
 from __future__ import annotations
@@ -80,14 +80,11 @@ def isolate(text: str) -> str:
     if not text:
         return text
     text = _EMBEDDINGS.sub("", text) if _balanced(text) else strip_controls(text)
-    outside = _ISLANDS.sub("", text)
-    kinds = {unicodedata.bidirectional(c) for c in outside}
-    # A range ("2020–2021", "17–21") reads from the right, its first number first.
-    opening = RLI if kinds & {"R", "AL", "AN"} or _RANGE.search(outside) else LRI
+    kinds = {unicodedata.bidirectional(c) for c in _ISLANDS.sub("", text)}
+    opening = RLI if kinds & {"R", "AL", "AN"} else LRI
     return f"{opening}{text}{PDI}"
 
 
-_RANGE = re.compile("\\d\u2013\\d")
 _EMBEDDINGS = re.compile("[\u202a-\u202e]")
 _ISLANDS = re.compile("[\u2066-\u2068][^\u2066-\u2069]*\u2069")
 

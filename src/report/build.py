@@ -50,14 +50,19 @@ def _prepare(project: Project):
     return values, formatter, charts
 
 
-def check(path: Path | str | None) -> Project:
-    """Load and validate a project, sections included, without typesetting it."""
+def check(path: Path | str | None):
+    """Load and validate a project, sections included, without typesetting it.
+
+    Returns the project and the language warnings (see `language`).
+    """
     from .html import DocumentBuilder
+    from .language import check_language
 
     project = load_project(path)
     values, formatter, charts = _prepare(project)
     DocumentBuilder(project, values, formatter, charts).render()
-    return project
+    warnings = check_language(project.data, project.sections, values, formatter, project.settings.digits)
+    return project, warnings
 
 
 def build(

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate data and sections without typesetting")
     check.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+    check.add_argument(
+        "--strict", action="store_true", help="treat language warnings as errors (exit code 2)"
+    )
 
     copies = commands.add_parser("copies", help="numbered, stamped copies for a distribution list")
     copies.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
@@ -145,8 +148,22 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from .build import check
 
-            project = check(args.project)
-            print(f"{project.root}: no problems found ({len(project.sections)} sections)")
+            project, warnings = check(args.project)
+            for warning in warnings:
+                print(warning.display(root), file=sys.stderr)
+            if warnings and args.strict:
+                count = len(warnings)
+                print(
+                    f"{count} language warning{'s' if count > 1 else ''}; --strict makes them errors",
+                    file=sys.stderr,
+                )
+                return EXIT_USER_ERROR
+            found = (
+                f"{len(warnings)} language warning{'s' if len(warnings) != 1 else ''}"
+                if warnings
+                else "no problems found"
+            )
+            print(f"{project.root}: {found} ({len(project.sections)} sections)")
     except ReportError as error:
         if args.debug:
             raise

@@ -128,7 +128,9 @@ class Formatter:
 
             raise ReportError(f"a date range ends before it starts ({start} to {end})")
         if (start.year, start.month) == (end.year, end.month):
-            return f"{self.plain(start.day)}\u2013{self.date(end)}"
+            # The days on one island: "17–21" reads as written beside the month's name.
+            days = self.island(f"{self.plain(start.day)}\u2013{self.plain(end.day)}")
+            return f"{days} {self.date(end, 'MMMM y')}"
         if start.year == end.year:
             return f"{self.date(start, 'd MMMM')} \u2013 {self.date(end)}"
         return f"{self.date(start)} \u2013 {self.date(end)}"
