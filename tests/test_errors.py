@@ -57,7 +57,7 @@ CASES = {
     "yaml not a mapping": (
         {"data/figures.yaml": "- a\n- b\n"},
         [
-            "data/figures.yaml:1: a data file must be a mapping with keys figures, tables, quotes, facts, sources, charts"
+            "data/figures.yaml:1: a data file must be a mapping with keys figures, tables, quotes, facts, sources, charts, units"
         ],
     ),
     "unknown top-level key": (

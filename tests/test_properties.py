@@ -24,7 +24,7 @@ _SCALES = {"مليار": 10**9, "ملياران": 2 * 10**9, "مليارات": 1
 def read_press(text: str) -> int:
     """Read the press style back into a number (an independent parser, for the round trip)."""
     total = 0
-    for part in text.split("\u00a0و"):
+    for part in text.split(" و"):
         words = part.split("\u00a0")
         if len(words) == 1 and words[0].isdigit():
             total += int(words[0])

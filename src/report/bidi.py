@@ -73,13 +73,16 @@ def isolate(text: str) -> str:
     """Wrap text so that it is laid out on its own; empty text stays empty.
 
     Isolates already inside (a number in a phrase, set by the formatter) are kept when they
-    pair up; anything else that could reorder the text is removed. Arabic-Indic digits take
+    pair up; anything else that could reorder the text is removed. Arabic prose (letters at
+    both ends, no digits or Latin) stays bare, so that it joins a letter typed before it. Arabic-Indic digits take
     a right-to-left island, so that "٤٧٫٣٪" and "-٥" read in Arabic order (sign after the
     digits, minus before them); Western digits a left-to-right one ("47,3%", "-5").
     """
     if not text:
         return text
     text = _EMBEDDINGS.sub("", text) if _balanced(text) else strip_controls(text)
+    if _one_island(text) or _arabic_prose(text):
+        return text
     kinds = {unicodedata.bidirectional(c) for c in _ISLANDS.sub("", text)}
     opening = RLI if kinds & {"R", "AL", "AN"} else LRI
     return f"{opening}{text}{PDI}"
@@ -87,6 +90,37 @@ def isolate(text: str) -> str:
 
 _EMBEDDINGS = re.compile("[\u202a-\u202e]")
 _ISLANDS = re.compile("[\u2066-\u2068][^\u2066-\u2069]*\u2069")
+
+
+# Arabic letters, marks, spaces and punctuation, and nothing whose direction is weak.
+_PROSE = {"R", "AL", "NSM", "WS", "ON", "CS"}
+
+
+def _arabic_prose(text: str) -> bool:
+    """Arabic words with Arabic letters at both ends: nothing in it or beside it can move.
+
+    Such a value is left bare so that it joins the letter typed before it: "ب{{ dgsn }}"
+    must print "بالمديرية"; an isolate would cut the word in two ("ب المديرية").
+    """
+    strong = ("R", "AL")
+    if unicodedata.bidirectional(text[0]) not in strong or unicodedata.bidirectional(text[-1]) not in strong:
+        return False
+    return all(unicodedata.bidirectional(c) in _PROSE for c in text)
+
+
+def _one_island(text: str) -> bool:
+    """Whether the text is already one isolate from its first character to its last."""
+    if text[0] not in "\u2066\u2067\u2068" or text[-1] != PDI:
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        if char in "\u2066\u2067\u2068":
+            depth += 1
+        elif char == PDI:
+            depth -= 1
+            if depth == 0:
+                return position == len(text) - 1
+    return False
 
 
 def _balanced(text: str) -> bool:

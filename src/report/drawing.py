@@ -156,10 +156,10 @@ def _value_axis_right(axes, formatter: Formatter, percent: bool, axis: str = "y"
 
 
 def _value_text(formatter: Formatter, chart: ChartData, value: float | None, mark: str = "") -> str:
-    """A value label: the number on its own bidi island, then the mark of a qualified value."""
+    """A value label (alone on its line: no island needed), then the mark of a qualified value."""
     if value is None:
         return ""
-    return formatter.island(formatter.percent(value) if chart.percent else formatter.number(value)) + mark
+    return (formatter.percent(value) if chart.percent else formatter.number(value)) + mark
 
 
 def _marks(chart: ChartData, series: int, count: int) -> list[str]:

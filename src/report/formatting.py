@@ -68,7 +68,8 @@ class Formatter:
         if value != int(value) or abs(value) < 1000:
             return self.count(value, noun, "digits", case) if noun else self.number(value)
         sign = "-" if value < 0 else ""
-        text = grammar.press(abs(int(value)), noun, case)
+        # A line may break before "و", between the parts, never inside one ("127 ألفا").
+        text = grammar.press(abs(int(value)), noun, case).replace(grammar.AND, " و")
         return sign + self._digits_only(text)
 
     def count(
@@ -82,11 +83,14 @@ class Formatter:
             text = self.press(value) if style == "press" else self.number(value)
             return f"{self.island(text)}\u00a0{noun}" if noun else self.island(text)
         whole = value == int(value)
-        if style == "words" and whole:
+        if style == "noun" and whole and int(value) == 1:
+            # "ما بين ساعة وخمس ساعات": one as the noun alone, without "واحدة".
+            return noun.acc() if case == "acc" else noun.singular
+        if style in ("words", "noun") and whole:
             words = grammar.count_words(int(value), noun, case)
             if words is not None:
                 return words
-        if style in ("press", "words") and whole and abs(value) >= 1000:
+        if style in ("press", "words", "noun") and whole and abs(value) >= 1000:
             return self.press(value, noun, case)
         phrase = grammar.count_digits(value, "\ue002", noun, case)
         return phrase.replace("\ue002", self.island(self.number(value)))

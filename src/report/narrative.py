@@ -479,7 +479,7 @@ def _qualifier(value: Any) -> str | None:
     return value.figure.qualifier or None if isinstance(value, Value) and value.figure else None
 
 
-COUNT_STYLES = ("digits", "press", "words")
+COUNT_STYLES = ("digits", "press", "words", "noun")
 CASES = ("nom", "acc", "gen")
 GENDERS = ("m", "f")
 
