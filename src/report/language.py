@@ -187,8 +187,10 @@ def _claim(
     claim = QUALIFIERS.get(resolved.qualifier or "")
     if claim is None:
         return
+    # The verb that carries the claim may stand well before the number ("ناهز عدد التغريدات
+    # المتعلقة بـ... 1.061"): the whole sentence counts, up to a limit.
     sentence = _SENTENCE_END.split(before)[-1]
-    tail = sentence[-40:]
+    tail = sentence[-150:]
     carried = [word for word in claim.family if word in tail]
     if bare and not carried:
         yield LanguageWarning(
