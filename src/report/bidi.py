@@ -75,8 +75,9 @@ def isolate(text: str) -> str:
     Isolates already inside (a number in a phrase, set by the formatter) are kept when they
     pair up; anything else that could reorder the text is removed. Arabic prose (letters at
     both ends, no digits or Latin) stays bare, so that it joins a letter typed before it.
-    Arabic-Indic digits take a right-to-left island, so that "٤٧٫٣٪" and "-٥" read in Arabic order (sign after the
-    digits, minus before them); Western digits a left-to-right one ("47,3%", "-5").
+    Arabic-Indic digits take a right-to-left island, so that "٤٧٫٣٪" and "-٥" read in
+    Arabic order (sign after the digits, minus before them); Western digits a left-to-right
+    one ("47,3%", "-5").
     """
     if not text:
         return text
