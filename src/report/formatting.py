@@ -121,7 +121,8 @@ class Formatter:
         """Text from data in the digit style, a range of numbers with an en dash: '2020–2021'."""
         if not value:
             return value
-        ranged = _RANGE.sub("\\1\u2013\\2", value)
+        # The word joiner keeps "2020–2021" on one line (a line may break after an en dash).
+        ranged = _RANGE.sub("\\1\u2013\u2060\\2", value)
         # Separators only between digits: a comma in the prose stays a comma.
         return _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), ranged)
 
@@ -133,7 +134,7 @@ class Formatter:
             raise ReportError(f"a date range ends before it starts ({start} to {end})")
         if (start.year, start.month) == (end.year, end.month):
             # The days on one island: "17–21" reads as written beside the month's name.
-            days = self.island(f"{self.plain(start.day)}\u2013{self.plain(end.day)}")
+            days = self.island(f"{self.plain(start.day)}\u2013\u2060{self.plain(end.day)}")
             return f"{days} {self.date(end, 'MMMM y')}"
         if start.year == end.year:
             return f"{self.date(start, 'd MMMM')} \u2013 {self.date(end)}"
