@@ -19,9 +19,14 @@ EXAMPLE = ROOT / "examples" / "water"
 BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+TASHKEEL = re.compile("[\u064b-\u0652\u0670]")
+
+
 def squash(text: str) -> str:
-    """Text without bidi marks or whitespace: extractors may put spaces inside words."""
-    return re.sub(r"\s+", "", BIDI_MARKS.sub("", text))
+    """Text without bidi marks, whitespace or tashkeel: extractors may put spaces inside words,
+    and pdftotext drops a shadda drawn in a ligature ("فصّلها" -> "فصلها") and puts a damma
+    before its letter; the marks are drawn right on the page, only their extraction varies."""
+    return re.sub(r"\s+", "", TASHKEEL.sub("", BIDI_MARKS.sub("", text)))
 
 
 @dataclass

@@ -60,9 +60,16 @@ def test_a_changed_figure_changes_every_place_it_appears(tmp_path, default_proje
     assert count(changed, old) == 0
     assert count(changed, new) == count(default_pdf, old)
     # The derived figure follows: pupils per school is computed from the changed value.
+    from report.formatting import figure_nouns
+
     pupils = values["pupils_reached"].number
-    assert squash(fmt.number(round(pupils / new, 1))) in changed.flat
-    assert squash(fmt.number(round(pupils / old, 1))) not in changed.flat
+    noun = figure_nouns(default_project[0].data)["pupils_per_school"]
+
+    def average(schools: float) -> str:
+        return squash(fmt.qualified(fmt.count(round(pupils / schools), noun), "about"))
+
+    assert average(new) in changed.flat
+    assert average(old) not in changed.flat
 
 
 def test_data_and_markdown_cannot_inject_markup(tmp_path):

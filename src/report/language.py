@@ -234,7 +234,8 @@ def _data_digits(data: Data, digits: str) -> Iterator[LanguageWarning]:
             )
 
     for figure in data.figures.values():
-        for field in ("label", "period", "note"):
+        # Periods are printed in the digit style (Formatter.text); labels and notes as written.
+        for field in ("label", "note"):
             yield from scan(getattr(figure, field), figure.location, f"figure '{figure.name}': {field}")
     for table in data.tables.values():
         yield from scan(table.caption, table.location, f"table '{table.name}': caption")
