@@ -260,7 +260,7 @@ def test_check_lists_language_warnings_with_their_lines(tmp_path):
         "data/sections/01.md:11:15: warning: figure 'pupils' carries its claim (حوالي) and the sentence "
         "writes 'حوالي' before it: the claim is written twice (add bare=true, or remove the word)",
         "data/facts.yaml:2:3: warning: fact 'title_fact' has Arabic-Indic digits but the briefing prints "
-        "western digits: write them as western digits ('عنوان بأرقام ٢٠٢٤')",
+        "western digits: write 'عنوان بأرقام 2024'",
     ]
     assert result.stdout.strip().endswith("6 language warnings (1 sections)")
     strict = run_cli("check", "--strict", str(root))
@@ -272,3 +272,119 @@ def test_the_default_briefing_passes_the_strict_check():
     result = run_cli("check", "--strict")
     assert (result.returncode, result.stderr) == (0, "")
     assert "no problems found" in result.stdout
+
+
+# -- what a first user of the feature ran into ---------------------------------------------
+
+
+def _section_text(tmp_path, section: str, extra: dict | None = None, settings: str = SETTINGS) -> str:
+    root = make_project(
+        tmp_path,
+        {
+            "data/units.yaml": UNITS,
+            "data/figures.yaml": FIGURES,
+            "data/sections/01.md": section,
+            **(extra or {}),
+        },
+        settings,
+    )
+    result = run_cli("build", str(root))
+    assert result.returncode == 0, result.stderr
+    return read_pdf(root / "output" / "briefing.pdf").flat
+
+
+def test_count_with_a_unit_for_a_plain_number_and_words_after_scale_words(tmp_path):
+    flat = _section_text(
+        tmp_path,
+        '# س\n\n{{ 2 | count(unit="school") }}، {{ 2000 | count("press", "acc", unit="pupil") }}، '
+        '{{ 150000 | count("press", unit="درهم") }}، {{ 1150000 | count("press", unit="درهم") }}، '
+        '{{ 1 | count("noun", unit="hour") }}، {{ share | count }}.\n',
+    )
+    for phrase in ("مؤسستان", "ألفي تلميذ", "150 ألف درهم", "مليون و150 ألف درهم", "ساعة", "47,3%"):
+        assert squash(phrase) in flat, phrase
+    assert "واحدة" not in flat  # count("noun"): one hour is "ساعة", as in "ما بين ساعة وخمس ساعات"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"data/sections/01.md": '# س\n\n{{ 5 | count(unit="pupl") }}\n'},
+            "data/sections/01.md:3: 'count': unknown unit 'pupl' (did you mean 'pupil'?) (declare it under "
+            "'units:', or give the unit in words)",
+        ),
+        (
+            {"data/sections/01.md": '# س\n\n{{ pupils | count(units="pupil") }}\n'},
+            "data/sections/01.md:3: the 'count' filter has no option 'units' (did you mean 'unit'?) "
+            "(it takes: style, case, unit, bare)",
+        ),
+        (
+            {"data/sections/01.md": "# س\n\n{{ pupils | hijri }}\n"},
+            "data/sections/01.md:3: the 'hijri' filter expects a date, got the number 141241",
+        ),
+        (
+            {"data/more-units.yaml": "units:\n  bed: {singular: bed, plural: beds, gender: m}\n"},
+            "data/more-units.yaml:2:9: unit 'bed': 'singular' must be Arabic words, got 'bed'",
+        ),
+    ],
+    ids=["unknown unit", "unknown option", "hijri of a number", "latin noun"],
+)
+def test_mistakes_with_nouns_and_filters_are_one_clear_line(tmp_path, files, message):
+    root = make_project(tmp_path, {"data/units.yaml": UNITS, "data/figures.yaml": FIGURES, **files})
+    result = run_cli("check", str(root))
+    assert (result.returncode, result.stderr.strip().splitlines()[0]) == (2, message)
+
+
+def test_claims_written_after_the_number_and_feminine_verbs(tmp_path):
+    section = (
+        "# س\n\nبقيت {{ floor | count }} على الأقل، وبلغ {{ pupils | count }} تقريبا.\n\n"
+        "ولا تتجاوز المدة {{ hours_max | count(bare=true) }}.\n"
+    )
+    figures = FIGURES.replace(
+        "  hours_max: {label: أقصى أجل, value: 5, unit: hour, source: s}",
+        "  hours_max: {label: أقصى أجل, value: 5, unit: hour, source: s, qualifier: up_to}",
+    )
+    root = make_project(
+        tmp_path, {"data/units.yaml": UNITS, "data/figures.yaml": figures, "data/sections/01.md": section}
+    )
+    result = run_cli("check", str(root))
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": warning: ")[1].split(":")[0] for line in lines] == [
+        "figure 'floor' carries its claim (على الأقل) and the sentence writes 'على الأقل' after it",
+        "figure 'pupils' carries its claim (حوالي) and the sentence writes 'تقريبا' after it",
+    ]
+
+
+def test_a_chart_does_not_mix_percentages_and_counts(tmp_path):
+    extra = {
+        "data/c2.yaml": "charts:\n  mixed: {kind: bar, caption: خليط, alt: أعمدة, figures: [share, schools]}\n"
+    }
+    root = make_project(tmp_path, {"data/units.yaml": UNITS, "data/figures.yaml": FIGURES, **extra})
+    result = run_cli("check", str(root))
+    assert result.returncode == 2
+    assert (
+        "chart 'mixed': 'share' and 'schools' are not both percentages: one chart shows percentages or "
+        "counts, not both" in result.stderr
+    )
+
+
+def test_rounding_is_half_up_and_two_takes_the_dual_beside_a_number():
+    from report.formatting import Formatter
+    from report.grammar import Noun
+
+    western = Formatter("ar_MA", "western")
+    assert (western.number(79.25), western.number(0.125, 2), western.percent(2.45)) == (
+        "79,3",
+        "0,13",
+        "2,5%",
+    )
+    assert western.noun_after(2, Noun("مستشفى", "مستشفيات", "m")) == "مستشفيان"
+
+
+def test_digits_of_the_other_style_in_settings_are_named(tmp_path):
+    root = make_project(tmp_path, {}, SETTINGS + "digits: arabic-indic\nsubtitle: حصيلة سنة 2023\n")
+    result = run_cli("check", str(root))
+    assert (
+        "data/settings.yaml:1:1: warning: settings: subtitle has Western digits but the briefing prints "
+        "arabic-indic digits: write 'حصيلة سنة ٢٠٢٣'" in result.stderr
+    )

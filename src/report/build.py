@@ -61,7 +61,9 @@ def check(path: Path | str | None):
     project = load_project(path)
     values, formatter, charts = _prepare(project)
     DocumentBuilder(project, values, formatter, charts).render()
-    warnings = check_language(project.data, project.sections, values, formatter, project.settings.digits)
+    warnings = check_language(
+        project.data, project.sections, values, formatter, project.settings.digits, project.settings
+    )
     return project, warnings
 
 
@@ -135,6 +137,16 @@ def build(
         # While the charts are drawn in worker processes: the HTML, and WeasyPrint's import.
         html, css = builder.render()
         logger.info("rendered the HTML (%d characters)", len(html))
+        from .language import check_language
+
+        warnings = check_language(
+            project.data, project.sections, values, formatter, settings.digits, settings
+        )
+        if warnings:
+            count = len(warnings)
+            logger.info(
+                "%d language warning%s: python -m report check lists them", count, "s" if count > 1 else ""
+            )
         from .pdf import render_pdf, write_atomically
     finally:
         finish_charts()

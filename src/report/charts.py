@@ -147,6 +147,13 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     figures = [figure(name) for name in spec.figures]
     unit = figures[0].figure.unit or "" if figures else ""
     percent = unit in ("%", "٪")
+    mixed = [r.figure.name for r in figures if (r.figure.unit in ("%", "٪")) != percent]
+    if mixed:
+        # One value axis, one number format: 1.200 doctors must not print as "1.200%".
+        raise fail(
+            f"'{spec.figures[0]}' and '{mixed[0]}' are not both percentages: one chart shows "
+            "percentages or counts, not both"
+        )
     common = {
         "name": spec.name,
         "kind": spec.kind,

@@ -135,7 +135,10 @@ def draw_svg(chart: ChartData, style: ChartStyle, formatter: Formatter, shaping:
 
 def value_formatter(formatter: Formatter, percent: bool) -> FuncFormatter:
     """Tick labels in the same number style and digits as the text."""
-    return FuncFormatter(lambda v, _: formatter.percent(v, 0) if percent else formatter.number(v, 1))
+    # On an island: "٪٤٥" with Arabic-Indic digits, as in the text (the tick has no strong letter).
+    return FuncFormatter(
+        lambda v, _: formatter.island(formatter.percent(v, 0) if percent else formatter.number(v, 1))
+    )
 
 
 def _value_axis_right(axes, formatter: Formatter, percent: bool, axis: str = "y") -> None:
@@ -156,10 +159,11 @@ def _value_axis_right(axes, formatter: Formatter, percent: bool, axis: str = "y"
 
 
 def _value_text(formatter: Formatter, chart: ChartData, value: float | None, mark: str = "") -> str:
-    """A value label (alone on its line: no island needed), then the mark of a qualified value."""
+    """A value label on its own island, the mark of a qualified value after the number in its
+    reading order: "47,3%*" with Western digits, "*٪٤٧٫٣" (read ٤٧٫٣٪ then *) with Arabic-Indic."""
     if value is None:
         return ""
-    return (formatter.percent(value) if chart.percent else formatter.number(value)) + mark
+    return formatter.island((formatter.percent(value) if chart.percent else formatter.number(value)) + mark)
 
 
 def _marks(chart: ChartData, series: int, count: int) -> list[str]:
@@ -274,8 +278,8 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
     marks = _marks(chart, 0, len(values))
     island = formatter.island
 
-    def share(value: float) -> str:
-        return island(formatter.percent(value / total * 100))
+    def share(value: float, mark: str = "") -> str:
+        return island(formatter.percent(value / total * 100) + mark)
 
     if chart.style == "donut":
         wedges, _ = axes.pie(
@@ -283,7 +287,7 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
             counterclock=True, wedgeprops={"width": 0.38, "edgecolor": "white"},
         )  # fmt: skip
         for wedge, name, value, mark in zip(wedges, chart.categories, values, marks, strict=True):
-            wedge.set_label(f"{name} ({share(value)}{mark})")
+            wedge.set_label(f"{name} ({share(value, mark)})")
         axes.set_aspect("equal")
         axes.legend(
             loc="center left", bbox_to_anchor=(1.02, 0.5), markerfirst=False, alignment="right", frameon=False
@@ -296,11 +300,11 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
         axes.barh(
             [0], [value], left=[left], height=0.5, color=colours[index % len(colours)],
             hatch=HATCHES[index % len(HATCHES)], edgecolor="white", linewidth=0.6,
-            label=f"{name}: {island(formatter.number(value))}{mark} ({share(value)})",
+            label=f"{name}: {island(formatter.number(value) + mark)} ({share(value)})",
         )  # fmt: skip
         if value / total >= 0.07:
             axes.text(
-                left + value / 2, 0, share(value) + mark, ha="center", va="center",
+                left + value / 2, 0, share(value, mark), ha="center", va="center",
                 fontsize=8.5, color="white", fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "#00000055", "edgecolor": "none"},
             )  # fmt: skip

@@ -8,6 +8,7 @@ keeps its sign where "47,3%" has it.
 
 from __future__ import annotations
 
+import decimal
 import re
 from datetime import date
 
@@ -21,6 +22,7 @@ from .qualifiers import qualifier_of
 
 # A hyphen between two numbers is a range ("2020-2021", "17-21"): an en dash in print.
 _RANGE = re.compile(r"(\d)[-\u2010-\u2013](\d)")
+PERCENT_UNITS = ("%", "٪", "في المائة")
 _DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
@@ -54,7 +56,11 @@ class Formatter:
     def number(self, value: float, decimals: int = 1) -> str:
         """Group the way the locale does: 1.127.944 in ar_MA."""
         pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-        text = format_decimal(value, format=pattern, locale=self.locale)
+        # Half up, as an editor rounds: 79,25 -> 79,3 (Babel's default, half even, gives 79,2).
+        with decimal.localcontext() as context:
+            context.rounding = decimal.ROUND_HALF_UP
+            exact = decimal.Decimal(float.__repr__(value)) if isinstance(value, float) else value
+            text = format_decimal(exact, format=pattern, locale=self.locale)
         return self.convert_digits(text)
 
     def plain(self, value: float | str) -> str:
@@ -79,8 +85,22 @@ class Formatter:
 
         A unit given as plain words (not a declared noun) follows the number unchanged.
         """
+        if noun in PERCENT_UNITS:
+            return self.island(self.percent(value))
         if not isinstance(noun, grammar.Noun):
-            text = self.press(value) if style == "press" else self.number(value)
+            whole = value == int(value)
+            if (
+                noun
+                and style != "digits"
+                and whole
+                and abs(value) >= 1000
+                and abs(value) % 1000 not in (1, 2)
+            ):
+                # Words we cannot decline still follow a scale word in construct:
+                # "150 ألف درهم", "مليون و150 ألف درهم", not "150 ألفا درهم".
+                fixed = grammar.Noun(noun, noun, "m", accusative=noun, dual=noun)
+                return self.press(value, fixed, case)
+            text = self.number(value)
             return f"{self.island(text)}\u00a0{noun}" if noun else self.island(text)
         whole = value == int(value)
         if style == "noun" and whole and int(value) == 1:
@@ -100,6 +120,8 @@ class Formatter:
         if not isinstance(noun, grammar.Noun):
             return noun or ""
         form = grammar.form_after(abs(value)) if value == int(value) else "singular"
+        if form == "dual":
+            return noun.dual_form("nom")  # "2 | مستشفيان" in a unit column
         return noun.acc() if form == "accusative" else noun.plural if form == "plural" else noun.singular
 
     def qualified(self, text: str, qualifier: str | None) -> str:
@@ -113,9 +135,9 @@ class Formatter:
         """A formatted number on its own bidi island (see the module docstring)."""
         return isolate(number_text)
 
-    def ordinal(self, value: int, gender: str = "m", case: str = "gen") -> str:
+    def ordinal(self, value: int, gender: str = "m", case: str = "gen", definite: bool = True) -> str:
         """An ordinal in words: 'الأول', 'الثالثة والتسعين'."""
-        return grammar.ordinal(value, gender, case)
+        return grammar.ordinal(value, gender, case, definite)
 
     def text(self, value: str) -> str:
         """Text from data in the digit style, a range of numbers with an en dash: '2020–2021'."""

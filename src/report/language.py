@@ -31,6 +31,7 @@ from .qualifiers import QUALIFIERS
 from .schema import Data, SectionFile
 from .yamlfile import LocatedDict
 
+_TO_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _DIGITS = re.compile("[0-9\u0660-\u0669]+")
 _LIST_MARKER = re.compile(r"^\s{0,3}\d{1,9}[.)]\s")
 _URL = re.compile(r"(https?://|www\.)\S+")
@@ -53,7 +54,12 @@ class LanguageWarning:
 
 
 def check_language(
-    data: Data, sections: list[SectionFile], values: dict[str, Resolved], formatter: Formatter, digits: str
+    data: Data,
+    sections: list[SectionFile],
+    values: dict[str, Resolved],
+    formatter: Formatter,
+    digits: str,
+    settings: Any = None,
 ) -> list[LanguageWarning]:
     """Every warning of the project, sections first, in file and line order."""
     warnings: list[LanguageWarning] = []
@@ -65,7 +71,7 @@ def check_language(
         except (jinja2.TemplateSyntaxError, RecursionError):
             continue  # reported as an error by the sections' own check
         warnings.extend(_section(section, tree, data, values, nouns, formatter))
-    warnings.extend(_data_digits(data, digits))
+    warnings.extend(_data_digits(data, digits, settings))
     return warnings
 
 
@@ -105,8 +111,10 @@ def _section(section, tree, data, values, nouns, formatter) -> Iterator[Language
             resolved = values.get(name)
             if resolved is None:
                 continue
-            yield from _typed_noun(name, filter_name, resolved, nouns.get(name), after, where, formatter)
-            yield from _claim(name, resolved, before, bare, where)
+            shown = f"{name}[…]" if _is_point(child) else name
+            yield from _typed_noun(shown, filter_name, resolved, nouns.get(name), after, where, formatter)
+            following = after.data if isinstance(after, nodes.TemplateData) else ""
+            yield from _claim(shown, resolved, before, following, bare, where)
 
 
 def _figure_use(expression: nodes.Node, data: Data) -> tuple[str, str | None, bool, str | None] | None:
@@ -127,6 +135,12 @@ def _figure_use(expression: nodes.Node, data: Data) -> tuple[str, str | None, bo
     if isinstance(expression, nodes.Name) and expression.name in data.figures:
         return expression.name, filter_name, bare, attribute
     return None
+
+
+def _is_point(expression: nodes.Node) -> bool:
+    """Whether the expression prints one period of a series: `x[2023]`."""
+    node = expression.node if isinstance(expression, nodes.Filter) else expression
+    return isinstance(node, nodes.Getitem)
 
 
 def _typed_numbers(path: Path, lines: list[str], data: nodes.TemplateData) -> Iterator[LanguageWarning]:
@@ -181,7 +195,7 @@ def _typed_noun(name, filter_name, resolved, noun, after, where, formatter) -> I
 
 
 def _claim(
-    name: str, resolved: Resolved, before: str, bare: bool, where: Location
+    name: str, resolved: Resolved, before: str, after: str, bare: bool, where: Location
 ) -> Iterator[LanguageWarning]:
     """A qualified figure keeps its claim: once, either from the filter or from the sentence."""
     claim = QUALIFIERS.get(resolved.qualifier or "")
@@ -205,6 +219,15 @@ def _claim(
             "before it: the claim is written twice (add bare=true, or remove the word)",
             where,
         )
+    # "... على الأقل" or "... تقريبا" right after a figure that already prints its claim.
+    head = _SENTENCE_END.split(after)[0][:30].strip()
+    written = [word for word in claim.family if head.startswith(word)]
+    if not bare and written:
+        yield LanguageWarning(
+            f"figure '{name}' carries its claim ({claim.word}) and the sentence writes '{written[0]}' "
+            "after it: the claim is written twice (add bare=true, or remove the word)",
+            where,
+        )
 
 
 def _where(path: Path, lines: list[str], lineno: int, name: str, seen: dict) -> Location:
@@ -220,18 +243,23 @@ def _where(path: Path, lines: list[str], lineno: int, name: str, seen: dict) -> 
 # -- data --------------------------------------------------------------------------------
 
 
-def _data_digits(data: Data, digits: str) -> Iterator[LanguageWarning]:
+def _data_digits(data: Data, digits: str, settings: Any = None) -> Iterator[LanguageWarning]:
     """Digits of the other style in text from data: one style is printed everywhere."""
     wrong = re.compile("[\u0660-\u0669]" if digits == "western" else "[0-9]")
     style = "Arabic-Indic" if digits == "western" else "Western"
+    convert = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789") if digits == "western" else _TO_INDIC
 
     def scan(text: Any, where: Location, what: str) -> Iterator[LanguageWarning]:
         if isinstance(text, str) and wrong.search(_URL.sub("", text)):
             yield LanguageWarning(
-                f"{what} has {style} digits but the briefing prints {digits} digits: write them as "
-                f"{digits} digits ({text[:40]!r})",
+                f"{what} has {style} digits but the briefing prints {digits} digits: write "
+                f"{text[:40].translate(convert)!r}",
                 where,
             )
+
+    if settings is not None:
+        for field in ("title", "subtitle", "issuer", "author", "subject", "classification"):
+            yield from scan(getattr(settings, field, None), settings.location, f"settings: {field}")
 
     for figure in data.figures.values():
         # Periods are printed in the digit style (Formatter.text); labels and notes as written.

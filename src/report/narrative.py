@@ -7,6 +7,7 @@ footnotes come back as placeholders that are swapped for their HTML after Markdo
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from .formatting import Formatter, figure_nouns, noun_of
 from .grammar import Noun
 from .qualifiers import qualifier_of
 from .sandbox import Exposed, ReportSandbox, View, check_number, helper
-from .schema import Data, SectionFile, suggest
+from .schema import NAME, Data, SectionFile, suggest
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _BLOCK_PARAGRAPH = re.compile("<p>\ue000(\\d+)\ue001</p>")
@@ -172,7 +173,7 @@ class Narrative:
         self.blocks = blocks
         # Sandboxed: a section is text from many hands; it sees plain values only.
         self.env = ReportSandbox(autoescape=False, finalize=self._finalize, keep_trailing_newline=True)
-        self.env.filters.update(template_filters(formatter))
+        self.env.filters.update(template_filters(formatter, data))
         self.nouns = figure_nouns(data)
         self.context: dict[str, Any] = {
             name: FigureRef(r, self.nouns.get(name), formatter) for name, r in values.items()
@@ -519,7 +520,13 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
         _choice("style", style, COUNT_STYLES)
         _choice("case", case, CASES)
         if unit is not None:
-            noun: Noun | str | None = units.get(str(unit), str(unit))
+            unit = str(unit)
+            if NAME.fullmatch(unit) and unit not in units:
+                raise ReportError(
+                    f"'count': unknown unit '{unit}'{suggest(unit, units)} (declare it under 'units:', "
+                    "or give the unit in words)"
+                )
+            noun: Noun | str | None = units.get(unit, unit)
         elif isinstance(value, Value) and value.figure is not None:
             noun = value.figure._noun
         else:
@@ -536,18 +543,19 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
         # The older filter: the qualifier and the number, press style unless "number".
         return press(value) if style == "press" else number(value)
 
-    def ordinal(value: Any, gender: str = "m", case: str = "gen") -> str:
+    def ordinal(value: Any, gender: str = "m", case: str = "gen", definite: bool = True) -> str:
         n = _number(value)
         if n != int(n):
             raise ReportError(f"'ordinal' needs a whole number, got {n!r}")
         try:
-            return formatter.ordinal(int(n), _choice("gender", gender, GENDERS), _choice("case", case, CASES))
+            gender, case = _choice("gender", gender, GENDERS), _choice("case", case, CASES)
+            return formatter.ordinal(int(n), gender, case, bool(definite))
         except ValueError as error:
             raise ReportError(f"'ordinal': {error}") from None
 
     def as_date(value: Any, pattern: str = "d MMMM y") -> str:
         if not isinstance(value, date):
-            raise ReportError(f"the 'date' filter expects a date, got {value!r}")
+            raise ReportError(f"the 'date' filter expects a date, got {_shown(value)}")
         return formatter.date(value, pattern)
 
     def date_range(start: Any, end: Any) -> str:
@@ -557,10 +565,10 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
 
     def hijri(value: Any) -> str:
         if not isinstance(value, date):
-            raise ReportError(f"the 'hijri' filter expects a date, got {value!r}")
+            raise ReportError(f"the 'hijri' filter expects a date, got {_shown(value)}")
         return formatter.hijri(value)
 
-    return {
+    filters = {
         "number": number,
         "press": press,
         "percent": percent,
@@ -573,6 +581,34 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
         "date_range": date_range,
         "hijri": hijri,
     }
+    return {name: _with_options(name, function) for name, function in filters.items()}
+
+
+def _with_options(name: str, function: Callable[..., str]) -> Callable[..., str]:
+    """A filter whose wrong option is named in the user's terms, not Python's."""
+    signature = inspect.signature(function)
+    options = [p for p in list(signature.parameters)[1:]]
+
+    def checked(*args: Any, **kwargs: Any) -> str:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError:
+            unknown = [key for key in kwargs if key not in options]
+            given = (
+                f"no option '{unknown[0]}'{suggest(unknown[0], options)}" if unknown else "too many options"
+            )
+            takes = ", ".join(options) if options else "no options"
+            raise ReportError(f"the '{name}' filter has {given} (it takes: {takes})") from None
+        return function(*args, **kwargs)
+
+    return checked
+
+
+def _shown(value: Any) -> str:
+    """A template value named in a message as a reader would write it."""
+    if isinstance(value, Value):
+        return f"the number {value.number:g}"
+    return repr(value)
 
 
 def _check_markdown_depth(tokens: list, path: Path) -> None:

@@ -19,6 +19,10 @@ from .qualifiers import ALIASES, QUALIFIERS
 from .yamlfile import CsvTable, LocatedDict, number_hint
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Arabic letters and marks, words separated by single spaces (a unit's forms).
+_ARABIC_WORDS = (
+    "[\u0621-\u064a\u064b-\u0652\u0670\u0671-\u06d3]+( [\u0621-\u064a\u064b-\u0652\u0670\u0671-\u06d3]+)*"
+)
 DIGITS = ("western", "arabic-indic")
 PAGE_SIZES = ("A4", "A5", "letter")
 FORMATS = ("number", "press", "percent", "date", "plain", "text")
@@ -523,6 +527,15 @@ def read_data_file(
                 )  # fmt: skip
                 if entry.get("gender") is None:
                     errors.add(f"unit '{name}': 'gender' is required (m or f)", at)
+                for key in UNIT_KEYS:
+                    form = entry.get(key)
+                    if (
+                        key != "gender"
+                        and isinstance(form, str)
+                        and not re.fullmatch(_ARABIC_WORDS, form.strip())
+                    ):
+                        # The forms are declined by Arabic rules: "bed" would print "bedا".
+                        errors.add(f"unit '{name}': '{key}' must be Arabic words, got {form!r}", f.where(key))
                 f.check_unknown(UNIT_KEYS)
             elif kind == "quotes":
                 f = Fields(entry, f"quote '{name}'", errors)
