@@ -21,9 +21,12 @@ from .bidi import isolate
 from .qualifiers import qualifier_of
 
 # A hyphen between two numbers is a range ("2020-2021", "17-21"): an en dash in print.
-_RANGE = re.compile(r"(\d)[-\u2010-\u2013](\d)")
+# Exactly two numbers: "1-2-3" is a code, not a range.
+_RANGE = re.compile(r"(?<![\d\-\u2010-\u2013.,])(\d+)[-\u2010-\u2013](\d+)(?![\d\-\u2010-\u2013]|[.,]\d)")
 PERCENT_UNITS = ("%", "٪", "في المائة")
-_DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
+_URL = re.compile(r"((?:https?://|www\.)\S+)")
+_DIGIT_RUN = re.compile(r"[0-9٠-٩]+(?:[.,٫٬][0-9٠-٩]+)*")
+_WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
@@ -43,10 +46,10 @@ class Formatter:
         self._to_arabic_indic = table
 
     def convert_digits(self, text: str) -> str:
-        """Write the Western digits (and separators) of already formatted text in the chosen style."""
+        """Write the digits (and separators) of already formatted text in the chosen style."""
         if self.digits == "arabic-indic":
             return text.translate(self._to_arabic_indic)
-        return text
+        return text.translate(_WESTERN_DIGITS)
 
     def _digits_only(self, text: str) -> str:
         if self.digits == "arabic-indic":
@@ -143,10 +146,14 @@ class Formatter:
         """Text from data in the digit style, a range of numbers with an en dash: '2020–2021'."""
         if not value:
             return value
-        # The word joiner keeps "2020–2021" on one line (a line may break after an en dash).
-        ranged = _RANGE.sub("\\1\u2013\u2060\\2", value)
-        # Separators only between digits: a comma in the prose stays a comma.
-        return _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), ranged)
+        # An address is copied, not read: its digits and hyphens stay as written.
+        parts = _URL.split(value)
+        for index in range(0, len(parts), 2):
+            # The word joiner keeps "2020–2021" on one line (a line may break after an en dash).
+            ranged = _RANGE.sub("\\1\u2013\u2060\\2", parts[index])
+            # Separators only between digits: a comma in the prose stays a comma.
+            parts[index] = _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), ranged)
+        return "".join(parts)
 
     def date_range(self, start: date, end: date) -> str:
         """'17–21 ماي 2024', '28 ماي – 2 يونيو 2024', '30 دجنبر 2024 – 3 يناير 2025'."""

@@ -458,11 +458,12 @@ def display(value: Any, formatter: Formatter) -> str:
     if isinstance(value, (dict, View)):
         raise ReportError("a group of facts cannot be printed as text; name one of its keys")
     if isinstance(value, _QuoteRef):
-        return str(value)
+        return formatter.text(str(value))
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        # Text from data in the project's digit style, ranges with an en dash, URLs as written.
+        return formatter.text(value)
     # Functions, methods, ranges, macros: their Python form (with a memory address) is no text.
     raise ReportError(f"a {type(value).__name__} cannot be printed as text")
 
