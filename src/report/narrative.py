@@ -84,7 +84,9 @@ class FigureRef(Value):
         self, resolved: Resolved, noun: Noun | str | None = None, formatter: Formatter | None = None
     ) -> None:
         figure = resolved.figure
-        period = formatter.text(figure.period) if formatter and figure.period else figure.period
+        # A series stands for its latest period, and says which one.
+        period = figure.period or (list(resolved.series)[-1] if resolved.series else None)
+        period = formatter.text(period) if formatter and period else period
         super().__init__(resolved.number, self, period)
         self.name = figure.name
         self.label = figure.label
