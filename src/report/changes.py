@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,13 +170,18 @@ def _as_printed(value: float) -> decimal.Decimal:
     return exact.quantize(decimal.Decimal("0.1"), rounding=decimal.ROUND_HALF_UP)
 
 
-def printed(change: FigureChange, fmt: Formatter) -> tuple[str, str, str | None]:
+def printed(
+    change: FigureChange, fmt: Formatter, island: Callable[[str], str] | None = None
+) -> tuple[str, str, str | None]:
     """The old value, the new value and the change as the document prints them.
 
     The change is None for a figure (or series point) that is new or gone. A percentage
     changes by points ("+0,5 نقطة"); any other number by its own unit and in percent of
-    the old value ("+1.000 (+1,1%)"). Signs are "+" and the minus sign U+2212.
+    the old value ("+1.000 (+1,1%)"). Signs are "+" and the minus sign U+2212. `island`
+    (Formatter.island on a page) wraps each signed number, so that its sign stays with it
+    inside Arabic text.
     """
+    mark = island or (lambda text: text)
     percent = is_percent(change.unit)
 
     def show(value: float | None) -> str:
@@ -190,12 +196,12 @@ def printed(change: FigureChange, fmt: Formatter) -> tuple[str, str, str | None]
     # 3,85% -> 3,86% is printed 3,9% -> 3,9%, a change of 0 points, not 0,01.
     step = _as_printed(change.new) - _as_printed(change.old)
     sign = "+" if step >= 0 else "\u2212"
-    delta = sign + fmt.number(float(abs(step)))
+    delta = mark(sign + fmt.number(float(abs(step))))
     if percent:
         delta += " نقطة"
     elif change.percent is not None:
         sign = "+" if change.percent >= 0 else "\u2212"
-        delta += f" ({sign}{fmt.percent(abs(change.percent))})"
+        delta += f" ({mark(sign + fmt.percent(abs(change.percent)))})"
     return show(change.old), show(change.new), delta
 
 

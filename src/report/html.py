@@ -239,7 +239,7 @@ class DocumentBuilder:
         fmt = self.formatter
         rows = []
         for change in self.changes.figures:
-            old, new, delta = printed(change, fmt)  # as `diff` writes it
+            old, new, delta = printed(change, fmt, fmt.island)  # as `diff` writes it
             if old == new:
                 continue  # a change the rounding hides is no news to the reader
             if delta is None:
