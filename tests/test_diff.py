@@ -74,6 +74,14 @@ def test_diff_compares_the_project_now_with_its_last_build_rounded_like_the_docu
         "  pupils   141.241 -> 142.241  +1.000 (+0,7%)  التلاميذ",
         "  success  18,3% -> 18,9%  +0,6 نقطة  نسبة النجاح",
     ]
+    # Built again under the same edition: its record is replaced, and the build says so.
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "edition 2024-05-17 was built before: its record now holds 2 changed figures and 0 changed "
+        "sections (for a new edition, set a new `edition` in data/settings.yaml)"
+    ) in result.stdout.splitlines()
+    assert _diff(project) == ["no change since the last build (edition 2024-05-17)"]
 
 
 def test_a_change_hidden_by_rounding_is_listed_as_such_a_fall_with_a_minus(tmp_path):
