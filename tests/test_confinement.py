@@ -438,6 +438,7 @@ BAD_MANIFESTS = {
     "fetched a list": lambda data: json.dumps({**data, "fetched": ["/dev/zero"]}),
     "editions a list": lambda data: json.dumps({**data, "editions": []}),
     "pages text": lambda data: json.dumps({**data, "pages": "3"}),
+    "history not the editions": lambda data: json.dumps({**data, "history": ["x"]}),
     "snapshot figures wrong": lambda data: json.dumps(
         {**data, "editions": {data["edition"]: {"figures": {"p": {"label": 1}}}}}
     ),

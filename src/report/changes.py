@@ -1,13 +1,23 @@
-"""Compare two editions: which figures moved, and which sections were rewritten."""
+"""Compare two editions: which figures moved, and which sections were rewritten.
+
+Both `diff` and the "what's new" page write a change as the document writes its numbers
+(`printed`): rounded by the project's Formatter (one decimal at most, counts grouped, the
+locale's separators, the project's digits), a percentage's change in points.
+"""
 
 from __future__ import annotations
 
+import decimal
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .figures import Resolved
+from .formatting import PERCENT_UNITS, Formatter
 from .project import Project
+
+DIGIT_STYLES = ("western", "arabic-indic")
 
 
 def snapshot(project: Project, values: dict[str, Resolved]) -> dict[str, Any]:
@@ -34,6 +44,9 @@ def snapshot(project: Project, values: dict[str, Resolved]) -> dict[str, Any]:
         "edition": settings.edition or "",
         "figures": figures,
         "sections": sections,
+        # How the document wrote its numbers, for `diff` between two manifests.
+        "locale": settings.locale,
+        "digits": settings.digits,
     }
 
 
@@ -125,7 +138,71 @@ def clean_snapshot(raw: Any) -> dict[str, Any]:
         "edition": text(raw.get("edition")),
         "figures": figures,
         "sections": sections,
+        "locale": text(raw.get("locale")),
+        "digits": text(raw.get("digits")),
     }
+
+
+def formatter_of(raw: Any) -> Formatter:
+    """The Formatter a snapshot's document used; the default one for an unknown or odd locale
+    (a manifest is a file in the project: its locale is checked before Babel reads it)."""
+    from babel import Locale, UnknownLocaleError
+
+    snap = clean_snapshot(raw)
+    digits = snap["digits"] if snap["digits"] in DIGIT_STYLES else "western"
+    locale = snap["locale"]
+    try:
+        if not (locale.isascii() and len(locale) <= 20 and locale.startswith("ar")):
+            raise ValueError(locale)
+        Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        locale = "ar_MA"
+    return Formatter(locale, digits)
+
+
+def is_percent(unit: str | None) -> bool:
+    return unit in PERCENT_UNITS
+
+
+def _as_printed(value: float) -> decimal.Decimal:
+    """A value rounded as Formatter.number and Formatter.percent print it (one decimal, half up)."""
+    exact = decimal.Decimal(float.__repr__(value)) if isinstance(value, float) else decimal.Decimal(value)
+    return exact.quantize(decimal.Decimal("0.1"), rounding=decimal.ROUND_HALF_UP)
+
+
+def printed(
+    change: FigureChange, fmt: Formatter, island: Callable[[str], str] | None = None
+) -> tuple[str, str, str | None]:
+    """The old value, the new value and the change as the document prints them.
+
+    The change is None for a figure (or series point) that is new or gone. A percentage
+    changes by points ("+0,5 نقطة"); any other number by its own unit and in percent of
+    the old value ("+1.000 (+1,1%)"). Signs are "+" and the minus sign U+2212. `island`
+    (Formatter.island on a page) wraps each signed number, so that its sign stays with it
+    inside Arabic text.
+    """
+    mark = island or (lambda text: text)
+    percent = is_percent(change.unit)
+
+    def show(value: float | None) -> str:
+        if value is None:
+            return "—"
+        return fmt.percent(value) if percent else fmt.number(value)
+
+    if change.change is None:
+        return show(change.old), show(change.new), None
+
+    # The change between the numbers as printed, so that the page adds up for its reader:
+    # 3,85% -> 3,86% is printed 3,9% -> 3,9%, a change of 0 points, not 0,01.
+    step = _as_printed(change.new) - _as_printed(change.old)
+    sign = "+" if step >= 0 else "\u2212"
+    delta = mark(sign + fmt.number(float(abs(step))))
+    if percent:
+        delta += " نقطة"
+    elif change.percent is not None:
+        sign = "+" if change.percent >= 0 else "\u2212"
+        delta += f" ({mark(sign + fmt.percent(abs(change.percent)))})"
+    return show(change.old), show(change.new), delta
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> Changes:
@@ -152,25 +229,26 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Changes:
     return Changes(changes, sections)
 
 
-def describe(changes: Changes, old_name: str, new_name: str) -> str:
-    """Plain text for the terminal: one line per changed figure and section."""
+def describe(changes: Changes, old_name: str, new_name: str, fmt: Formatter) -> str:
+    """Text for the terminal: one line per changed figure and section.
+
+    Numbers are written by `printed`, as the document writes them; a change that the
+    document's rounding hides is still listed, and says so.
+    """
     if not changes:
         return f"no change between {old_name} and {new_name}"
-
-    def show(value: float | None) -> str:
-        return "—" if value is None else f"{value:,.10g}"
 
     lines = [f"changes from {old_name} to {new_name}:"]
     if changes.figures:
         lines.append(f"figures ({len(changes.figures)}):")
         width = max(len(c.name) for c in changes.figures)
         for c in changes.figures:
-            delta = ""
-            if c.change is not None:
-                delta = (
-                    f"  ({c.change:+,.10g}" + (f", {c.percent:+.1f}%" if c.percent is not None else "") + ")"
-                )
-            lines.append(f"  {c.name:<{width}}  {show(c.old)} -> {show(c.new)}{delta}  {c.label}")
+            old, new, delta = printed(c, fmt)
+            if delta is None:
+                delta = "(new)" if c.old is None else "(removed)"
+            elif old == new:
+                delta = "(the same once rounded)"
+            lines.append(f"  {c.name:<{width}}  {old} -> {new}  {delta}  {c.label}")
     if changes.sections:
         lines.append(f"sections ({len(changes.sections)}):")
         lines.extend(f"  {key}  {title}" for key, title in changes.sections)

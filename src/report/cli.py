@@ -55,11 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Compare two editions. OLD and NEW are project folders, PDFs (their manifest beside them) "
             "or manifest files. With only a project (default: the current folder), compare the project "
-            "as it is now with its last build."
+            "as it is now with its last build, or with an earlier edition (--since)."
         ),
     )
     diff.add_argument("old", nargs="?", default=None, metavar="OLD")
     diff.add_argument("new", nargs="?", default=None, metavar="NEW")
+    diff.add_argument("--since", metavar="EDITION", help="compare with this recorded edition of the project")
     return parser
 
 
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "diff":
             from .editions import diff_command
 
-            print(diff_command(args.old, args.new))
+            print(diff_command(args.old, args.new, args.since))
         else:
             from .build import check
 

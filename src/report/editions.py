@@ -1,13 +1,21 @@
-"""`python -m report diff`: find the two editions to compare and describe what moved."""
+"""`python -m report diff`: find the two editions to compare and describe what moved.
+
+With only a project, the project as it is now is compared with its last build (whatever
+its edition), or with the recorded edition named by `--since`. With two arguments, the
+last build of each (a project folder, a PDF or a manifest file) or, for a folder as NEW,
+the project as it is now. Numbers are written as the document writes them (see
+changes.printed).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from .changes import compare, describe
+from .changes import Changes, compare, describe, formatter_of
 from .errors import ReportError
-from .manifest import MANIFEST_SUFFIX, Manifest, previous_edition
+from .formatting import Formatter
+from .manifest import MANIFEST_SUFFIX, Manifest
 
 
 def _manifest_of(path: Path) -> Manifest:
@@ -28,45 +36,64 @@ def _manifest_of(path: Path) -> Manifest:
         where = path
     if manifest is None:
         raise ReportError(f"no build manifest for {where}: build it first with 'python -m report build'")
-    if not isinstance(manifest.data, dict) or not isinstance(manifest.data.get("editions", {}), dict):
-        raise ReportError(f"the build manifest of {where} is damaged: build again with --force")
     return manifest
 
 
 def _latest(manifest: Manifest) -> tuple[str, dict[str, Any]]:
-    edition = manifest.data.get("edition", "")
-    if not isinstance(edition, str) or not isinstance(manifest.editions.get(edition), dict):
-        raise ReportError(f"the build manifest {manifest.path} is damaged: build again with --force")
-    return f"edition {edition}", manifest.editions[edition]
+    edition, snapshot = manifest.last_build
+    return f"edition {edition}", snapshot
 
 
-def _current(project_path: Path) -> tuple[str, dict[str, Any]]:
-    """The project as it is now, without building it."""
+def _current(project_path: Path) -> tuple[str, dict[str, Any], Formatter]:
+    """The project as it is now, without building it, and the Formatter its document uses."""
     from .build import _prepare
     from .changes import snapshot
     from .project import load_project
 
     project = load_project(project_path)
-    values, _, _ = _prepare(project)
-    return "the project now", snapshot(project, values)
+    values, formatter, _ = _prepare(project)
+    return "the project now", snapshot(project, values), formatter
 
 
-def diff_command(old: str | None, new: str | None) -> str:
+def _named(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def diff_command(old: str | None, new: str | None, since: str | None = None) -> str:
     if new is None:
-        # One argument (or none): a project now against its previous edition, as the
-        # "what's new" page sees it.
         project = Path(old or ".")
         if not project.is_dir():
             raise ReportError(f"{project} is not a project folder; give two editions to compare")
-        after = _current(project)
-        edition = after[1]["edition"] or after[1]["date"]
-        earlier = previous_edition(_manifest_of(project), edition)
-        if earlier is None:
-            raise ReportError(f"no edition other than {edition} has been built yet: nothing to compare")
-        before = (f"edition {earlier[0]}", earlier[1])
+        manifest = _manifest_of(project)
+        if since is None:
+            edition, before = manifest.last_build
+            before_name = f"the last build (edition {edition})"
+        elif since in manifest.editions:
+            edition, before = since, manifest.editions[since]
+            before_name = f"edition {since}"
+        else:
+            raise ReportError(
+                f"no build of edition {since} is recorded for {project}; recorded: {_named(manifest.history)}"
+            )
+        name, after, fmt = _current(project)
+        changes = compare(before, after)
+        if changes:
+            return describe(changes, before_name, name, fmt)
+        text = f"no change since {before_name}"
+        others = [e for e in manifest.history if e != edition]
+        if others:
+            hint = "compare with one: python -m report diff --since EDITION"
+            text += f"\nother editions recorded: {_named(others)} ({hint})"
+        return text
+    if since is not None:
+        raise ReportError("--since compares a project with one of its editions: give only the project")
+    earlier = _latest(_manifest_of(Path(old or ".")))
+    new_path = Path(new)
+    if new_path.is_dir():
+        name, after, fmt = _current(new_path)
+        later = (name, after)
     else:
-        before = _latest(_manifest_of(Path(old or ".")))
-        new_path = Path(new)
-        after = _current(new_path) if new_path.is_dir() else _latest(_manifest_of(new_path))
-    changes = compare(before[1], after[1])
-    return describe(changes, before[0], after[0])
+        later = _latest(_manifest_of(new_path))
+        fmt = formatter_of(later[1])
+    changes: Changes = compare(earlier[1], later[1])
+    return describe(changes, earlier[0], later[0], fmt)

@@ -234,27 +234,19 @@ class DocumentBuilder:
         """Rows of the "what's new in this edition" page: the figures that moved."""
         if not (self.project.settings.whats_new and self.changes):
             return []
+        from .changes import printed
+
         fmt = self.formatter
         rows = []
         for change in self.changes.figures:
-            percent = _is_percent(change.unit)
-
-            def show(value: float | None, percent: bool = percent) -> str:
-                if value is None:
-                    return "—"
-                return fmt.percent(value) if percent else fmt.number(value)
-
-            if change.change is None:
+            old, new, delta = printed(change, fmt, fmt.island)  # as `diff` writes it
+            if old == new:
+                continue  # a change the rounding hides is no news to the reader
+            if delta is None:
                 delta = "جديد" if change.old is None else "حُذف"
-            elif percent:
-                delta = fmt.convert_digits(f"{change.change:+.1f}".replace(".", ",")) + " نقطة"
-            else:
-                delta = ("+" if change.change > 0 else "−") + fmt.number(abs(change.change))
-                if change.percent is not None:
-                    delta += f" ({('+' if change.percent > 0 else '−')}{fmt.percent(abs(change.percent))})"
             period = change.name.split("[", 1)[1].rstrip("]") if "[" in change.name else ""
             label = change.label + (f" ({fmt.plain(period)})" if period else "")
-            rows.append(WhatsNew(label, show(change.old), show(change.new), delta))
+            rows.append(WhatsNew(label, old, new, delta))
         return rows
 
     def sections(self, errors: ErrorCollector) -> list[RenderedSection]:

@@ -3,12 +3,18 @@
 Read before anything heavy is imported, so that a rebuild with nothing changed costs
 almost nothing; kept beside the PDF, with the figures of each edition, for `diff` and
 the "what's new" page.
+
+The editions are a history, oldest first: a build records its snapshot under its own
+edition (`edition:` in settings, else the date), replacing only that edition's earlier
+record; the other editions' records stay. The history is bounded (EDITIONS_KEPT, and half
+the file size limit) so that the manifest can always be read back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import stat
 import tempfile
@@ -19,10 +25,16 @@ from typing import Any
 
 from . import files
 from .errors import ReportError
+from .limits import MAX_FILE_BYTES
 from .project import builtin_dir
 from .sealing import is_sealed, seal
 
 MANIFEST_SUFFIX = ".manifest.json"
+# Editions whose records a manifest keeps (the newest ones): a quarterly briefing's five
+# years. Older records are dropped, oldest first, as are any that would make the manifest
+# larger than half of limits.MAX_FILE_BYTES (a file past the limit would not be read back).
+EDITIONS_KEPT = 20
+logger = logging.getLogger("report")
 TOOLS = ("weasyprint", "matplotlib", "jinja2", "markdown-it-py", "babel", "pyyaml", "hijridate", "pydyf")
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -131,6 +143,7 @@ def _valid(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
     editions = data.get("editions", {})
+    history = data.get("history", list(editions) if isinstance(editions, dict) else [])
     return (
         _is_str_map(data.get("inputs", {}))
         and _is_str_map(data.get("fetched", {}))
@@ -138,7 +151,11 @@ def _valid(data: Any) -> bool:
         and isinstance(data.get("pages", 0), int)
         and isinstance(editions, dict)
         and all(_is_snapshot(snapshot) for snapshot in editions.values())
-        and data.get("edition") in editions  # write_manifest always records the newest edition
+        and data.get("edition") in editions  # write_manifest always records the last build's edition
+        # The order of the editions, oldest first: each recorded edition once.
+        and isinstance(history, list)
+        and all(isinstance(name, str) for name in history)
+        and sorted(history) == sorted(editions)
     )
 
 
@@ -210,6 +227,18 @@ class Manifest:
     def editions(self) -> dict[str, Any]:
         return self.data.get("editions", {})
 
+    @property
+    def history(self) -> list[str]:
+        """The recorded editions, oldest first (a manifest written before the history was kept:
+        in the order of its file)."""
+        return list(self.data.get("history", self.editions))
+
+    @property
+    def last_build(self) -> tuple[str, dict[str, Any]]:
+        """The edition of the last build and its snapshot."""
+        edition = self.data["edition"]
+        return edition, self.editions[edition]
+
 
 def fetched_hashes(root: Path, paths: list[Path]) -> dict[str, str]:
     """Hashes of the files WeasyPrint fetched, by absolute path."""
@@ -220,13 +249,33 @@ def fetched_hashes(root: Path, paths: list[Path]) -> dict[str, str]:
 def write_manifest(
     output: Path, print_: dict[str, Any], snapshot: dict[str, Any], edition: str, pdf: bytes
 ) -> None:
-    """Record a finished build (`pdf`: the bytes written); keep the snapshots of earlier editions."""
+    """Record a finished build (`pdf`: the bytes written).
+
+    The snapshot replaces the record of its own edition only; the records of the other
+    editions stay, within the bounds in EDITIONS_KEPT's comment.
+    """
     previous = Manifest.read(output)
     editions = dict(previous.editions) if previous else {}
-    editions.pop(edition, None)
-    editions[edition] = snapshot  # the newest edition last
+    history = previous.history if previous else []
+    if edition in editions:
+        _tell_replaced(edition, editions[edition], snapshot)
+    else:
+        history.append(edition)  # a new edition comes last; a rebuilt one keeps its place
+    editions[edition] = snapshot
+    history = history[-EDITIONS_KEPT:]
     digest = hashlib.sha256(pdf).hexdigest()  # not re-read: another build may have replaced the file
-    data = {**print_, "output_sha256": digest, "edition": edition, "editions": editions}
+    while True:
+        data = {
+            **print_,
+            "output_sha256": digest,
+            "edition": edition,
+            "history": history,
+            "editions": {name: editions[name] for name in history},
+        }
+        older = [name for name in history if name != edition]
+        if not older or len(_canonical(data)) <= MAX_FILE_BYTES // 2:
+            break
+        history = [name for name in history if name != older[0]]
     data["seal"] = seal(_canonical(data))
     path = manifest_path(output)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -246,9 +295,26 @@ def _canonical(data: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def _tell_replaced(edition: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Say when a rebuild changes what an edition's record holds: the trap of a new edition
+    built without a new `edition` setting, whose "what's new" page would then be empty."""
+    from .changes import compare
+
+    changes = compare(old, new)
+    if changes:
+        logger.info(
+            "edition %s was built before: its record now holds %d changed figures and %d changed "
+            "sections (for a new edition, set a new `edition` in data/settings.yaml)",
+            edition,
+            len(changes.figures),
+            len(changes.sections),
+        )
+
+
 def previous_edition(manifest: Manifest | None, edition: str) -> tuple[str, dict[str, Any]] | None:
-    """The most recent recorded edition other than `edition`."""
+    """The edition recorded before `edition` (for an edition not yet recorded: the newest one)."""
     if manifest is None:
         return None
-    others = [(name, snap) for name, snap in manifest.editions.items() if name != edition]
-    return others[-1] if others else None
+    history = manifest.history
+    earlier = history[: history.index(edition)] if edition in history else history
+    return (earlier[-1], manifest.editions[earlier[-1]]) if earlier else None
