@@ -109,8 +109,9 @@ def chart_rc(families: list[str]) -> dict:
 REFERENCE_WIDTH_MM = 160.0
 # Heights of the plot (with its ticks and labels) that suit each kind at that width; a legend
 # or a title drawn above the plot adds its own height.
-HEIGHTS_MM = {"bar": 68, "grouped": 70, "line": 64, "share": 14, "donut": 52, "timeline": 46}
+HEIGHTS_MM = {"bar": 68, "grouped": 70, "line": 64, "share": 14, "donut": 52, "timeline": 50}
 GAP_PT = 2.0  # the least room between two texts, or between a text and the data
+CATEGORY_GAP_PT = 8.0  # the least room between two category labels side by side
 
 
 @dataclass
@@ -267,8 +268,10 @@ def _legend(figure, entries: list[tuple[object, str]], beside: bool = False) -> 
 # Fitting texts to the plot, from the drawing's own bounding boxes ---------------------------
 
 
-def _boxes(texts) -> list:
-    return [t.get_window_extent().padded(GAP_PT / 2) for t in texts if t.get_visible() and t.get_text()]
+def _boxes(texts, gap: float = GAP_PT) -> list:
+    """The texts' boxes, widened so that boxes closer than `gap` points overlap."""
+    shown = [t for t in texts if t.get_visible() and t.get_text()]
+    return [t.get_window_extent().padded(gap / 2 * t.figure.dpi / 72) for t in shown]
 
 
 def _any_overlap(boxes) -> bool:
@@ -327,7 +330,8 @@ def _fit_category_labels(axes, axis: str = "x") -> None:
     figure = axes.figure
     ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
     figure.canvas.draw()
-    if _any_overlap(_boxes(ticks)):
+    # Two labels of several words closer than a few spaces would read as one phrase.
+    if _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
         for tick in ticks:
             tick.set_text(_wrap(tick.get_text()))
         labels = [t.get_text() for t in ticks]
@@ -555,7 +559,7 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
         if note is not None:
             noun = Noun(**chart.noun) if chart.noun else chart.unit
             text = formatter.qualified(formatter.count(note, noun), chart.note_qualifier)
-            words = _mark(axes, label(text), year, 22, fontsize=8, color=colours[1])
+            words = _mark(axes, label(text), year, 27, fontsize=8, color=colours[1])
         events.append((year, title, words))
     span = max(last - first, 1)
     axes.set_xlim(last + span * 0.12, first - span * 0.12)  # earliest on the right
@@ -569,10 +573,10 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
         for _year, title, words in sorted(events, key=lambda e: -e[0]):
             mine = _boxes([t for t in (title, words) if t is not None])
             if any(a.overlaps(b) for a in mine for b in above):
-                title.xyann = (0, -22)
+                title.xyann = (0, -24)
                 title.set_verticalalignment("top")
                 if words is not None:
-                    words.xyann = (0, -35)
+                    words.xyann = (0, -42)
                     words.set_verticalalignment("top")
             else:
                 above += mine
