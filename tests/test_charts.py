@@ -193,17 +193,49 @@ def test_chart_spec_errors(tmp_path, chart, expected):
     assert (result.returncode, result.stderr.strip()) == (2, expected)
 
 
-def test_negative_counts_cannot_be_charted(tmp_path):
+def test_negative_values_need_a_signed_figure(tmp_path):
+    # A computed figure may come out negative without being declared signed.
     project = make_project(
         tmp_path,
         {
-            "data/figures.yaml": "figures:\n  a: {label: ألف, value: -3, signed: true}\ncharts:\n  c: {kind: bar, caption: x, alt: y, figures: [a]}\n"
+            "data/figures.yaml": "figures:\n  a: {label: ألف, value: 2}\n  b: {label: باء, compute: a - 5}\n"
+            "charts:\n  c: {kind: bar, caption: x, alt: y, figures: [a, b]}\n"
         },
     )
     result = run_cli("check", str(project))
     assert (result.returncode, result.stderr.strip()) == (
         2,
-        "data/figures.yaml:4:3: chart 'c': cannot chart a negative count (-3)",
+        "data/figures.yaml:5:3: chart 'c': figure 'b' is negative (-3) but not signed "
+        "(set 'signed: true' on the figure to chart values below zero)",
+    )
+
+
+def test_signed_figures_are_charted(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  a: {label: ألف, value: -3, signed: true, unit: '%'}\n"
+            "  s: {label: سين, signed: true, unit: '%', series: {2022: 1.5, 2023: -2}}\n"
+            "charts:\n  c: {kind: bar, caption: x, alt: y, figures: [a]}\n"
+            "  l: {kind: line, caption: x, alt: y, figures: [s]}\n"
+        },
+    )
+    result = run_cli("check", str(project))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_share_chart_refuses_negative_parts(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "data/figures.yaml": "figures:\n  a: {label: ألف, value: -3, signed: true}\n  b: {label: باء, value: 5}\n"
+            "charts:\n  c: {kind: share, caption: x, alt: y, figures: [a, b]}\n"
+        },
+    )
+    result = run_cli("check", str(project))
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "data/figures.yaml:5:3: chart 'c': figure 'a' is negative (-3); the parts of a share chart cannot be",
     )
 
 

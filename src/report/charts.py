@@ -139,10 +139,20 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
             )
         return own.label
 
-    def check_counts(numbers: list[float | None]) -> None:
-        for number in numbers:
-            if number is not None and number < 0:
-                raise fail(f"cannot chart a negative count ({number:g})")
+    def check_signs(names: list[str], numbers: list[float | None]) -> None:
+        """Negative values only for figures declared `signed`, and never as parts of a whole."""
+        for name, number in zip(names, numbers, strict=True):
+            if number is None or number >= 0:
+                continue
+            if spec.kind == "share":
+                raise fail(f"figure '{name}' is negative ({number:g}); the parts of a share chart cannot be")
+            if spec.kind == "timeline":
+                raise fail(f"figure '{name}' is negative ({number:g}); a timeline's values cannot be")
+            if not figure(name).figure.signed:
+                raise fail(
+                    f"figure '{name}' is negative ({number:g}) but not signed "
+                    "(set 'signed: true' on the figure to chart values below zero)"
+                )
 
     figures = [figure(name) for name in spec.figures]
     unit = figures[0].figure.unit or "" if figures else ""
@@ -157,7 +167,8 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     common = {
         "name": spec.name,
         "kind": spec.kind,
-        "title": spec.title or "",
+        # The caption is the chart's title; one drawn inside the chart too only when asked for.
+        "title": (spec.title or spec.caption) if spec.show_title else "",
         "unit": unit,
         "percent": percent,
     }
@@ -166,7 +177,7 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     marking = _Marks()
     if spec.kind in ("bar", "share"):
         numbers = [r.number for r in figures]
-        check_counts(numbers)
+        check_signs(list(spec.figures), numbers)
         if spec.kind == "share" and sum(numbers) <= 0:
             raise fail("the parts of a share chart add up to nothing")
         marks = [[marking.mark(r.qualifier) for r in figures]]
@@ -193,8 +204,8 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
             series = [(labels.get(p, p), [all_series[n].get(p) for n in spec.figures]) for p in periods]
             marks = [[marking.mark(qualifier[n]) for n in spec.figures] for _ in periods]
             categories = [label(n) for n in spec.figures]
-        for _, numbers in series:
-            check_counts(numbers)
+        for name in spec.figures:
+            check_signs([name] * len(periods), [all_series[name].get(p) for p in periods])
         return ChartData(
             categories=categories, series=series, marks=marks, mark_notes=marking.notes(), **common
         )
@@ -206,7 +217,7 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     notes = []
     for key in events:
         number = extra.get(key)
-        check_counts([number])
+        check_signs([spec.value or ""], [number])
         notes.append(number)
     unit = figure(spec.value).figure.unit or "" if spec.value else ""
     common["unit"] = unit

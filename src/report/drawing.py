@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -17,6 +19,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ft2font  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from .bidi import strip_controls  # noqa: E402
@@ -32,10 +36,6 @@ HATCHES = ["", "///", "\\\\\\", "xx", "--", "||"]  # line hatches: dot hatches m
 INK = "#222222"
 GRID = "#d0d0d0"
 MM = 1 / 25.4
-
-
-# Heights that suit each kind at the width of the text block.
-HEIGHTS_MM = {"bar": 72, "grouped": 78, "line": 70, "share": 48, "timeline": 46}
 
 
 def has_libraqm() -> bool:
@@ -94,7 +94,7 @@ def chart_rc(families: list[str]) -> dict:
         "font.size": 8.5,
         "svg.fonttype": "path",  # text as paths: matplotlib's shaping, not the SVG renderer's
         "svg.hashsalt": "report",
-        "axes.unicode_minus": False,  # U+2212 is in neither font; no chart shows negatives
+        "axes.unicode_minus": False,  # U+2212 is in neither font: the text's hyphen-minus
         "text.parse_math": False,  # a "$" in a label is a dollar sign, not mathtext
         "axes.edgecolor": INK,
         "axes.labelcolor": INK,
@@ -105,14 +105,64 @@ def chart_rc(families: list[str]) -> dict:
     }
 
 
+# The text width the heights below were chosen at (A4); other widths scale them.
+REFERENCE_WIDTH_MM = 160.0
+# Heights of the plot (with its ticks and labels) that suit each kind at that width; a legend
+# or a title drawn above the plot adds its own height.
+HEIGHTS_MM = {"bar": 68, "grouped": 70, "line": 64, "share": 14, "donut": 52, "timeline": 50}
+GAP_PT = 2.0  # the least room between two texts, or between a text and the data
+CATEGORY_GAP_PT = 8.0  # the least room between two category labels side by side
+
+
+@dataclass
+class Drawn:
+    """What a drawer hands back: legend entries in reading order, and the work left after layout."""
+
+    entries: list[tuple[object, str]] = field(default_factory=list)
+    fit: Callable[[], None] | None = None  # called once the figure has its final size
+    legend_beside: bool = False  # the legend stands right of the plot (donut), not above it
+
+
+def chart_height_mm(chart: ChartData, style: ChartStyle) -> float:
+    """The plot's height: the kind's height, shrunk less than the width on a narrow page.
+
+    Text keeps its printed size (8.5 pt) on every page, so a narrow chart needs nearly the
+    same height for its labels; a wide (landscape) one does not need more.
+    """
+    key = "donut" if chart.kind == "share" and chart.style == "donut" else chart.kind
+    base = HEIGHTS_MM.get(key, style.height_mm)
+    if chart.kind == "bar" and chart.orientation == "horizontal":
+        base = max(base * 0.6, 12 + 9 * len(chart.categories))  # a row per bar
+    return base * min(1.0, max(0.8, style.width_mm / REFERENCE_WIDTH_MM))
+
+
 def build_figure(chart: ChartData, style: ChartStyle, formatter: Formatter, shaping: bool | None = None):
     """Lay a chart out on a new matplotlib figure (call inside chart_rc) and return it."""
-    label = lambda text: shape_label(text, shaping)  # noqa: E731
-    height = HEIGHTS_MM.get(chart.kind, style.height_mm)
-    figure, axes = plt.subplots(figsize=(style.width_mm * MM, height * MM), layout="constrained")
-    DRAWERS[chart.kind](axes, chart, formatter, label)
+
+    def label(text: str) -> str:
+        # Digits typed in labels ("2024", "الدورة 3") take the document's digit style; the word
+        # joiner of a range matters only where lines break, and no chart label breaks.
+        return shape_label(formatter.text(text).replace("\u2060", ""), shaping)
+
+    width = style.width_mm * MM
+    plot = chart_height_mm(chart, style) * MM
+    figure, axes = plt.subplots(figsize=(width, plot), layout="constrained")
+    figure.get_layout_engine().set(h_pad=2 / 72, w_pad=2 / 72)
+    drawn = DRAWERS[chart.kind](axes, chart, formatter, label)
+    renderer = figure.canvas.get_renderer()
+    extra = 0.0
     if chart.title:
-        axes.set_title(label(chart.title), loc="right", fontsize=10, fontweight="bold", color=INK)
+        title = figure.suptitle(
+            label(chart.title), x=1, ha="right", fontsize=10, fontweight="bold", color=INK
+        )
+        extra += title.get_window_extent(renderer).height / figure.dpi + 4 / 72
+    if drawn.entries:
+        legend = _legend(figure, drawn.entries, drawn.legend_beside)
+        if not drawn.legend_beside:
+            extra += legend.get_window_extent(renderer).height / figure.dpi + 4 / 72
+    figure.set_size_inches(width, plot + extra)
+    if drawn.fit is not None:
+        drawn.fit()
     return figure
 
 
@@ -174,50 +224,176 @@ def _colours(chart: ChartData) -> list[str]:
     return chart.colors or PALETTE
 
 
-def _legend(axes, label) -> None:
-    handles, names = axes.get_legend_handles_labels()
-    if handles:
-        # Marker after the text and the box on the right, as a right-to-left reader expects.
-        axes.legend(
-            handles, [label(n) for n in names], loc="upper left", bbox_to_anchor=(0, 1.0),
-            markerfirst=False, alignment="right", frameon=False, ncols=min(len(names), 4),
-        )  # fmt: skip
+def _zero_line(axes, axis: str = "y") -> None:
+    """The line values diverge from, darker than the grid."""
+    line = axes.axhline if axis == "y" else axes.axvline
+    line(0, color=INK, linewidth=0.9, zorder=2.5)
 
 
-def draw_bar(axes, chart: ChartData, formatter: Formatter, label) -> None:
+# Legends ------------------------------------------------------------------------------------
+
+
+def _reading_order(entries: list[tuple[object, str]], columns: int) -> list[tuple[object, str]]:
+    """Order entries so that matplotlib, which fills a legend column by column from the left,
+    shows them in rows read from the right: the first entry at the top right."""
+    rows = -(-len(entries) // columns)
+    blank = (Rectangle((0, 0), 0, 0, visible=False), "")
+    ordered = []
+    for column in range(columns):  # from the left
+        from_right = columns - 1 - column
+        for row in range(rows):
+            index = row * columns + from_right
+            ordered.append(entries[index] if index < len(entries) else blank)
+    return ordered
+
+
+def _legend(figure, entries: list[tuple[object, str]], beside: bool = False) -> Legend:
+    """A legend outside the plot, never over the data: above it, right-aligned, in rows read
+    from the right (or, beside a donut, one column right of it). Each marker stands on the
+    right of its text, where a right-to-left reader starts."""
+    renderer = figure.canvas.get_renderer()
+    room = figure.get_figwidth() * figure.dpi - 8
+    options = {"markerfirst": False, "frameon": False, "handletextpad": 0.5, "columnspacing": 1.4}
+    if beside:
+        return figure.legend(*zip(*entries, strict=True), loc="outside right upper", ncols=1, **options)
+    for columns in range(len(entries), 0, -1):
+        handles, texts = zip(*_reading_order(entries, columns), strict=True)
+        legend = figure.legend(handles, texts, loc="outside upper right", ncols=columns, **options)
+        if columns == 1 or legend.get_window_extent(renderer).width <= room:
+            return legend
+        legend.remove()
+    raise AssertionError("unreachable")
+
+
+# Fitting texts to the plot, from the drawing's own bounding boxes ---------------------------
+
+
+def _boxes(texts, gap: float = GAP_PT) -> list:
+    """The texts' boxes, widened so that boxes closer than `gap` points overlap."""
+    shown = [t for t in texts if t.get_visible() and t.get_text()]
+    return [t.get_window_extent().padded(gap / 2 * t.figure.dpi / 72) for t in shown]
+
+
+def _any_overlap(boxes) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def _room_for(axes, texts, axis: str = "y") -> None:
+    """Widen the value axis until every value label lies inside the plot area, off its edges."""
+    figure = axes.figure
+    for _ in range(4):
+        figure.canvas.draw()
+        frame = axes.get_window_extent()
+        boxes = _boxes(texts)
+        if not boxes:
+            return
+        if axis == "y":
+            low = max(0.0, frame.y0 - min(b.y0 for b in boxes))
+            high = max(0.0, max(b.y1 for b in boxes) - frame.y1)
+        else:
+            low = max(0.0, frame.x0 - min(b.x0 for b in boxes))
+            high = max(0.0, max(b.x1 for b in boxes) - frame.x1)
+        if low < 0.5 and high < 0.5:
+            return
+        to_data = axes.transData.inverted()
+        if axis == "y":
+            x = frame.x0
+            start = to_data.transform((x, frame.y0 - low * 1.15))[1]
+            end = to_data.transform((x, frame.y1 + high * 1.15))[1]
+            axes.set_ylim(start, end)  # bottom, top: an inverted axis stays inverted
+        else:
+            y = frame.y0
+            start = to_data.transform((frame.x0 - low * 1.15, y))[0]
+            end = to_data.transform((frame.x1 + high * 1.15, y))[0]
+            axes.set_xlim(start, end)
+
+
+def _upright_if_crowded(axes, texts) -> None:
+    """Turn the value labels of a vertical bar chart upright when side by side they would touch."""
+    axes.figure.canvas.draw()
+    if _any_overlap(_boxes(texts)):
+        for text in texts:
+            text.set_rotation(90)
+
+
+def _wrap(text: str) -> str:
+    """Break a label of several words into two lines of about the same length."""
+    words = text.split(" ")
+    if len(words) < 2:
+        return text
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+
+
+def _fit_category_labels(axes, axis: str = "x") -> None:
+    """Category labels that would touch their neighbours go on two lines."""
+    figure = axes.figure
+    ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
+    figure.canvas.draw()
+    # Two labels of several words closer than a few spaces would read as one phrase.
+    if _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
+        for tick in ticks:
+            tick.set_text(_wrap(tick.get_text()))
+        labels = [t.get_text() for t in ticks]
+        if axis == "x":
+            axes.set_xticks(axes.get_xticks(), labels)
+        else:
+            axes.set_yticks(axes.get_yticks(), labels)
+
+
+# The kinds ---------------------------------------------------------------------------------
+
+
+def draw_bar(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     values = chart.series[0][1]
     count = len(values)
     colours = _colours(chart)
     names = [label(c) for c in chart.categories]
-    if chart.orientation == "horizontal":
-        # First category on top; bars grow leftwards from a baseline on the right.
-        positions = list(range(count - 1, -1, -1))
-        bars = axes.barh(positions, values, color=colours[0], height=0.6)
+    heights = [v or 0 for v in values]
+    signed = any(v < 0 for v in heights)
+    positions = list(range(count - 1, -1, -1))
+    horizontal = chart.orientation == "horizontal"
+    if horizontal:
+        # First category on top; bars grow leftwards from a baseline on the right (and a
+        # negative one rightwards from the zero line).
+        bars = axes.barh(positions, heights, color=colours[0], height=0.6)
         axes.set_yticks(positions, names)
         axes.yaxis.tick_right()
         axes.invert_xaxis()
-        axes.spines["right"].set_visible(True)
+        axes.spines["right"].set_visible(not signed)
         _value_axis_right(axes, formatter, chart.percent, axis="x")
         axes.tick_params(axis="y", length=0)
     else:
         # First category on the right: the reader starts there.
-        positions = list(range(count - 1, -1, -1))
-        bars = axes.bar(positions, values, color=colours[0], width=0.6)
+        bars = axes.bar(positions, heights, color=colours[0], width=0.6)
         axes.set_xticks(positions, names)
         _value_axis_right(axes, formatter, chart.percent)
+    if signed:
+        _zero_line(axes, "x" if horizontal else "y")
     marks = _marks(chart, 0, count)
-    axes.bar_label(
+    texts = axes.bar_label(
         bars, [_value_text(formatter, chart, v, m) for v, m in zip(values, marks, strict=True)],
         padding=2, fontsize=8,
     )  # fmt: skip
-    axes.margins(x=0.12 if chart.orientation == "horizontal" else 0.05, y=0.12)
+    axes.margins(x=0.04 if horizontal else 0.05, y=0.04)
+
+    def fit() -> None:
+        if not horizontal:
+            _fit_category_labels(axes)
+            _upright_if_crowded(axes, texts)
+        _room_for(axes, texts, "x" if horizontal else "y")
+
+    return Drawn(fit=fit)
 
 
-def draw_grouped(axes, chart: ChartData, formatter: Formatter, label) -> None:
+def draw_grouped(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     groups = len(chart.categories)
     bars_per_group = len(chart.series)
     width = 0.8 / bars_per_group
     colours = _colours(chart)
+    entries = []
+    texts = []
+    signed = False
     for index, (name, values) in enumerate(chart.series):
         # Groups from right to left; inside a group, the first series on the right.
         positions = [
@@ -225,53 +401,86 @@ def draw_grouped(axes, chart: ChartData, formatter: Formatter, label) -> None:
             for g in range(groups)
         ]
         heights = [v or 0 for v in values]
+        signed = signed or any(v < 0 for v in heights)
         bars = axes.bar(
-            positions, heights, width=width * 0.92, label=name, color=colours[index % len(colours)],
+            positions, heights, width=width * 0.92, color=colours[index % len(colours)],
             hatch=HATCHES[index % len(HATCHES)], edgecolor="white", linewidth=0.4,
         )  # fmt: skip
+        entries.append((bars, label(name)))
         marks = _marks(chart, index, len(values))
-        texts = [_value_text(formatter, chart, v, m) for v, m in zip(values, marks, strict=True)]
-        axes.bar_label(bars, texts, padding=2, fontsize=7.5)
+        labels = [_value_text(formatter, chart, v, m) for v, m in zip(values, marks, strict=True)]
+        texts += axes.bar_label(bars, labels, padding=2, fontsize=7.5)
     axes.set_xticks([groups - 1 - g for g in range(groups)], [label(c) for c in chart.categories])
     _value_axis_right(axes, formatter, chart.percent)
-    axes.margins(y=0.15)
-    _legend(axes, label)
+    if signed:
+        _zero_line(axes)
+    axes.margins(y=0.04)
+
+    def fit() -> None:
+        _fit_category_labels(axes)
+        _upright_if_crowded(axes, texts)
+        _room_for(axes, texts)
+
+    return Drawn(entries, fit)
 
 
-def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> None:
+def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     count = len(chart.categories)
     positions = list(range(count - 1, -1, -1))  # time runs from right to left
     colours = _colours(chart)
     markers = ["o", "s", "D", "^", "v", "P"]
+    entries = []
+    texts = []
+    numbers = [v for _, values in chart.series for v in values if v is not None]
     for index, (name, values) in enumerate(chart.series):
         points = [(x, v) for x, v in zip(positions, values, strict=True) if v is not None]
         xs, ys = zip(*points, strict=True) if points else ((), ())
-        axes.plot(
-            xs,
-            ys,
-            marker=markers[index % len(markers)],
-            color=colours[index % len(colours)],
-            label=name,
-            linewidth=2,
-        )
+        (line,) = axes.plot(
+            xs, ys, marker=markers[index % len(markers)], color=colours[index % len(colours)], linewidth=2,
+        )  # fmt: skip
+        entries.append((line, label(name)))
         marks = _marks(chart, index, len(values))
         for x, y, mark in [
             (x, v, m) for x, v, m in zip(positions, values, marks, strict=True) if v is not None
         ]:
-            axes.annotate(
-                _value_text(formatter, chart, y, mark), (x, y), textcoords="offset points", xytext=(0, 7),
-                ha="center", fontsize=8, color=INK,
-            )  # fmt: skip
+            # Under its point: a value below zero, or a line under another line at that period.
+            others = [v[positions.index(x)] for n, v in chart.series if n != name]
+            below = y < 0 if not others else any(o is not None and o > y for o in others)
+            texts.append(
+                axes.annotate(
+                    _value_text(formatter, chart, y, mark),
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(0, -7 if below else 7),
+                    ha="center",
+                    va="top" if below else "bottom",
+                    fontsize=8,
+                    color=INK,
+                )  # fmt: skip
+            )
     axes.set_xticks(positions, [label(c) for c in chart.categories])
     axes.set_xlim(-0.5, count - 0.5)
     _value_axis_right(axes, formatter, chart.percent)
-    highest = max((v for _, values in chart.series for v in values if v is not None), default=1)
-    axes.set_ylim(0, highest * 1.22)  # from zero, with room for the value labels under the title
-    if len(chart.series) > 1:
-        _legend(axes, label)
+    low, high = min([0.0, *numbers]), max([0.0, *numbers])
+    if low == high:
+        high = 1.0
+    axes.set_ylim(low, high)  # from zero (or the lowest value), widened below for the labels
+    if low < 0:
+        _zero_line(axes)
+    # Time runs right to left: the time axis ends in an arrow at its left end, the latest
+    # period, so a rising line is not read as a fall however few points it has.
+    axes.plot(
+        [0], [0], marker="<", markersize=5, color=INK, transform=axes.transAxes, clip_on=False
+    )  # fmt: skip
+
+    def fit() -> None:
+        _fit_category_labels(axes)
+        _room_for(axes, texts)
+
+    return Drawn(entries if len(chart.series) > 1 else [], fit)
 
 
-def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
+def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     values = chart.series[0][1]
     total = sum(v or 0 for v in values)
     colours = _colours(chart)
@@ -281,68 +490,98 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> None:
     def share(value: float, mark: str = "") -> str:
         return island(formatter.percent(value / total * 100) + mark)
 
+    entries = []
     if chart.style == "donut":
+        # From the top, anticlockwise: the mirror of the left-to-right clockwise pie.
         wedges, _ = axes.pie(
             values, colors=[colours[i % len(colours)] for i in range(len(values))], startangle=90,
             counterclock=True, wedgeprops={"width": 0.38, "edgecolor": "white"},
         )  # fmt: skip
         for wedge, name, value, mark in zip(wedges, chart.categories, values, marks, strict=True):
-            wedge.set_label(f"{name} ({share(value, mark)})")
+            entries.append((wedge, f"{label(name)} ({share(value, mark)})"))
         axes.set_aspect("equal")
-        axes.legend(
-            loc="center left", bbox_to_anchor=(1.02, 0.5), markerfirst=False, alignment="right", frameon=False
-        )
-        return
-    # One bar, parts laid from right to left in reading order.
-    left = total
+        return Drawn(entries, legend_beside=True)
+    # One bar, parts laid from the right (zero is on the right) in reading order.
+    start = 0.0
+    inside = []
     for index, (name, value, mark) in enumerate(zip(chart.categories, values, marks, strict=True)):
-        left -= value
-        axes.barh(
-            [0], [value], left=[left], height=0.5, color=colours[index % len(colours)],
+        part = axes.barh(
+            [0], [value], left=[start], height=0.8, color=colours[index % len(colours)],
             hatch=HATCHES[index % len(HATCHES)], edgecolor="white", linewidth=0.6,
-            label=f"{name}: {island(formatter.number(value) + mark)} ({share(value)})",
         )  # fmt: skip
-        if value / total >= 0.07:
-            axes.text(
-                left + value / 2, 0, share(value, mark), ha="center", va="center",
-                fontsize=8.5, color="white", fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "#00000055", "edgecolor": "none"},
-            )  # fmt: skip
+        entries.append((part, f"{label(name)}: {island(formatter.number(value) + mark)} ({share(value)})"))
+        text = axes.text(
+            start + value / 2, 0, share(value, mark), ha="center", va="center",
+            fontsize=8.5, color="white", fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "#00000055", "edgecolor": "none"},
+        )  # fmt: skip
+        inside.append((part.patches[0], text))
+        start += value
     axes.set_xlim(total, 0)
-    axes.set_ylim(-0.4, 2.2)
+    axes.set_ylim(-0.5, 0.5)
     axes.axis("off")
-    handles, names = axes.get_legend_handles_labels()
-    # One column, read top-down in the order of the parts from right to left.
-    axes.legend(
-        handles, [label(n) for n in names], loc="upper right", bbox_to_anchor=(1, 1.02), markerfirst=False,
-        alignment="right", frameon=False, ncols=1,
-    )  # fmt: skip
+
+    def fit() -> None:
+        # A part too narrow for its share keeps it in the legend only.
+        axes.figure.canvas.draw()
+        for patch, text in inside:
+            if text.get_window_extent().width + GAP_PT > patch.get_window_extent().width:
+                text.set_visible(False)
+
+    return Drawn(entries, fit)
 
 
-def _mark(axes, text: str, year: float, rise: float, **style) -> None:
+def _mark(axes, text: str, year: float, rise: float, **style):
     """A centred label `rise` points above (or below) an event on the timeline."""
-    axes.annotate(text, (year, 0), textcoords="offset points", xytext=(0, rise), ha="center", **style)
+    va = "bottom" if rise > 0 else "top"
+    return axes.annotate(
+        text, (year, 0), textcoords="offset points", xytext=(0, rise), ha="center", va=va, **style
+    )
 
 
-def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> None:
+def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     when = chart.series[0][1]
     first, last = min(when), max(when)
     axes.axhline(0, color=INK, linewidth=1.2, zorder=1)
+    # Time runs right to left: an arrowhead at the left end of the line.
+    axes.plot(
+        [0], [0], marker="<", markersize=6, color=INK, transform=axes.get_yaxis_transform(), clip_on=False
+    )
     colours = _colours(chart)
+    events = []
     for name, year, note in zip(chart.categories, when, chart.notes, strict=True):
         axes.plot(
             [year], [0], marker="o", markersize=9, color=colours[0] if note is None else colours[1], zorder=3
         )
-        _mark(axes, label(name), year, 12, fontsize=9, fontweight="bold")
-        _mark(axes, formatter.plain(year), year, -16, fontsize=8.5)
+        title = _mark(axes, label(name), year, 9, fontsize=9, fontweight="bold")
+        _mark(axes, formatter.plain(year), year, -8, fontsize=8.5)
+        words = None
         if note is not None:
             noun = Noun(**chart.noun) if chart.noun else chart.unit
             text = formatter.qualified(formatter.count(note, noun), chart.note_qualifier)
-            _mark(axes, label(text), year, 30, fontsize=8, color=colours[1])
+            words = _mark(axes, label(text), year, 27, fontsize=8, color=colours[1])
+        events.append((year, title, words))
     span = max(last - first, 1)
     axes.set_xlim(last + span * 0.12, first - span * 0.12)  # earliest on the right
-    axes.set_ylim(-1, 1.6)
+    axes.set_ylim(-1, 1)
     axes.axis("off")
+
+    def fit() -> None:
+        # An event whose name would touch its neighbour's is told under the line, below its year.
+        axes.figure.canvas.draw()
+        above: list = []
+        for _year, title, words in sorted(events, key=lambda e: -e[0]):
+            mine = _boxes([t for t in (title, words) if t is not None])
+            if any(a.overlaps(b) for a in mine for b in above):
+                title.xyann = (0, -24)
+                title.set_verticalalignment("top")
+                if words is not None:
+                    words.xyann = (0, -42)
+                    words.set_verticalalignment("top")
+            else:
+                above += mine
+
+    return Drawn(fit=fit)
 
 
 DRAWERS = {

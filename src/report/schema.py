@@ -153,7 +153,7 @@ class TableSpec:
 CHART_KINDS = ("bar", "grouped", "line", "share", "timeline")
 CHART_KEYS = (
     "kind", "title", "caption", "source", "alt", "figures", "labels", "periods",
-    "orientation", "style", "colors", "when", "value",
+    "orientation", "style", "colors", "when", "value", "show_title",
 )  # fmt: skip
 
 
@@ -176,6 +176,7 @@ class ChartSpec:
     colors: tuple[str, ...] = ()
     when: str | None = None
     value: str | None = None
+    show_title: bool = False  # draw `title` inside the chart (the caption is its title otherwise)
 
 
 @dataclass(frozen=True)
@@ -803,6 +804,7 @@ def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollec
         colors=colors,
         when=f.text("when"),
         value=f.text("value"),
+        show_title=f.flag("show_title"),
     )
     f.check_unknown(CHART_KEYS)
     return spec
