@@ -375,7 +375,9 @@ SETTINGS_CASES = {
     ),
     "bad page size": (
         "title: t\nissuer: i\ndate: 2024-05-17\npage_size: A3\n",
-        ["data/settings.yaml:4:1: settings: 'page_size' must be one of A4, A5, letter, got 'A3'"],
+        [
+            "data/settings.yaml:4:1: settings: 'page_size' must be one of A4, A5, letter, A4-landscape, A5-landscape, letter-landscape, got 'A3'"
+        ],
     ),
     "bad date": (
         "title: t\nissuer: i\ndate: 17/05/2024\n",

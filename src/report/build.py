@@ -122,9 +122,14 @@ def build(
 
     from .charts import ChartCache, ChartStyle
     from .html import DocumentBuilder
+    from .layout import page_geometry
 
+    # Drawn at the text block's width, a chart prints its text at the size it was drawn at.
     style = ChartStyle(
-        settings.locale, settings.digits, [str(project.find_font(f)) for f in settings.chart_fonts]
+        settings.locale,
+        settings.digits,
+        [str(project.find_font(f)) for f in settings.chart_fonts],
+        width_mm=page_geometry(settings.page_size).text_width,
     )
     cache = ChartCache(project.root, style)
     builder = DocumentBuilder(

@@ -165,6 +165,8 @@ def stamp_html(
 
     `total` is the length of the whole list when `recipients` is one batch of it.
     """
+    from .layout import page_geometry
+
     total_text = formatter.plain(len(recipients) if total is None else total)
     pages = []
     for r in recipients:
@@ -179,7 +181,7 @@ def stamp_html(
     css = f"""
 @font-face {{ font-family: "Report Naskh"; src: url("font:NotoNaskhArabic-Regular.ttf"); }}
 @font-face {{ font-family: "Report Latin"; src: url("font:NotoSerif-Regular.ttf"); }}
-@page {{ size: {page_size}; margin: 0; background: transparent; }}
+@page {{ size: {page_geometry(page_size).css_size}; margin: 0; background: transparent; }}
 html {{ font-family: "Report Naskh", "Report Latin"; }}
 .stamp {{ position: relative; height: 100vh; break-after: page; overflow: hidden; }}
 .margin {{ position: absolute; bottom: 6mm; left: 0; right: 0; text-align: center; margin: 0;

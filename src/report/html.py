@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,20 +13,24 @@ import jinja2
 from markupsafe import Markup
 
 from . import files, limits
-from .bidi import isolate
+from .bidi import CONTROLS, isolate
 from .changes import Changes
 from .charts import ChartCache, ChartData
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
 from .formatting import Formatter, figure_nouns
+from .layout import balance_title, cover_metrics, page_geometry
 from .narrative import Narrative, RenderedSection, display, template_filters
-from .project import Project
+from .project import Project, find_font
+from .qualifiers import qualifier_of
 from .sandbox import ReportSandbox, check_number, plain
 from .schema import Column, TableSpec
 
 DOCUMENT_TEMPLATE = "briefing.html.j2"
 STYLESHEET_TEMPLATE = "briefing.css.j2"
 PROJECT_STYLESHEET = "style.css"
+COVER_FONT = "NotoNaskhArabic-Bold.ttf"  # the face the cover title is measured in
+SHORT_TABLE_ROWS = 6
 
 
 @dataclass
@@ -37,6 +42,7 @@ class TableView:
     source: str
     header: list[str]
     rows: list[list[tuple[str, bool]]]
+    anchor: str = ""
 
     TEMPLATE_PROPERTIES = ("numeric", "short")
 
@@ -47,7 +53,8 @@ class TableView:
 
     @property
     def short(self) -> bool:
-        return len(self.rows) <= 12
+        """A table this short is kept whole on a page; a longer one may split (its header repeats)."""
+        return len(self.rows) <= SHORT_TABLE_ROWS
 
 
 @dataclass
@@ -57,6 +64,15 @@ class FigureEntry:
     number: str
     caption: str
     anchor: str
+
+
+@dataclass(frozen=True)
+class NumberCell:
+    """A number in a table cell, apart from the word that qualifies it ('حوالي', 'على الأقل')."""
+
+    number: str  # formatted, on its bidi island
+    word: str = ""
+    after: bool = False
 
 
 @dataclass
@@ -100,6 +116,7 @@ class DocumentBuilder:
         self.charts = charts or {}
         self.cache = cache
         self.figure_list: list[FigureEntry] = []
+        self.table_list: list[FigureEntry] = []
         self.values = values
         self.formatter = formatter
         # The same sandbox as the sections: a template override is text from many hands too.
@@ -116,6 +133,7 @@ class DocumentBuilder:
         self.env.filters["show"] = lambda value: display(value, formatter)
         self.env.filters["css_string"] = css_string
         self.env.filters["bare"] = bare
+        self.env.filters["url"] = url_markup
         self.table_count = 0
         self.cited: set[str] = set()
         self.blocks = {"quote": self.quote, "table": self.table, "cite": self.cite, "chart": self.chart}
@@ -155,7 +173,10 @@ class DocumentBuilder:
     def table(self, name: str) -> str:
         spec = self.project.data.tables[name]
         self.table_count += 1
-        view = self._table_view(spec, self.formatter.plain(self.table_count))
+        number = self.formatter.plain(self.table_count)
+        anchor = f"table-{self.table_count}"
+        self.table_list.append(FigureEntry(number, spec.caption, anchor))
+        view = replace(_aligned(self._table_view(spec, number)), anchor=anchor)
         return self._render("table.html.j2", table=view)
 
     def _table_view(self, spec: TableSpec, number: str) -> TableView:
@@ -174,7 +195,9 @@ class DocumentBuilder:
             rows = [
                 [(r.figure.label, False)]
                 + [
-                    (self._figure_text(r, r.series[p]), True) if r.series and p in r.series else ("—", True)
+                    (self._figure_cell(r, r.series[p]), True)
+                    if r.series and p in r.series
+                    else (NumberCell("—"), True)
                     for p in periods
                 ]
                 for r in figures
@@ -184,7 +207,7 @@ class DocumentBuilder:
             rows = [
                 [
                     (r.figure.label, False),
-                    (self._figure_text(r), True),
+                    (self._figure_cell(r), True),
                     (self.formatter.noun_after(r.number, self.nouns.get(r.figure.name)), False),
                     (self.formatter.text(r.figure.period or ""), False),
                 ]
@@ -194,10 +217,13 @@ class DocumentBuilder:
 
     def _figure_text(self, resolved: Resolved, value: float | None = None) -> str:
         """A figure's number as tables and cards print it, with the source's qualifier word."""
+        return _cell_text(self._figure_cell(resolved, value))
+
+    def _figure_cell(self, resolved: Resolved, value: float | None = None) -> NumberCell:
         number = resolved.number if value is None else value
         fmt = self.formatter
         text = fmt.percent(number) if _is_percent(resolved.figure.unit) else fmt.number(number)
-        return fmt.qualified(fmt.island(text), resolved.qualifier)
+        return _number_cell(fmt.island(text), resolved.qualifier)
 
     def _cell(self, text: str, column: Column) -> tuple[str, bool]:
         if text == "":
@@ -209,7 +235,7 @@ class DocumentBuilder:
                 return (self.formatter.convert_digits(text), True)
             method = getattr(self.formatter, column.format)
             text = self.formatter.island(method(int(value) if value.is_integer() else value))
-            return (self.formatter.qualified(text, column.qualifier), True)
+            return (_number_cell(text, column.qualifier), True)
         if column.format == "date":
             from datetime import date
 
@@ -290,10 +316,16 @@ class DocumentBuilder:
     def render(self) -> tuple[str, str]:
         """Return the document HTML and its stylesheet."""
         errors = ErrorCollector()
-        sections = self.sections(errors)
+        sections = [replace(section, html=typeset(section.html)) for section in self.sections(errors)]
         settings = self.project.settings
+        page = page_geometry(settings.page_size)
+        cover = cover_metrics(page, self.print_profile)
         context: dict[str, Any] = {
             "settings": settings,
+            "page": page,
+            "cover": cover,
+            "cover_title": self._cover_title(cover),
+            "table_list": self.table_list,
             "date_text": self.formatter.date(settings.date),
             "hijri_text": self.formatter.hijri(settings.date) if settings.hijri_date else "",
             "edition": self._edition(settings.edition),
@@ -313,6 +345,15 @@ class DocumentBuilder:
         if os.path.lexists(own_css):
             css += "\n" + _checked_stylesheet(own_css, files.read_text(own_css, self.project.roots))
         return html, css
+
+    def _cover_title(self, cover: dict[str, float]) -> Markup:
+        """The title in balanced lines, the last two words joined: never one word alone below."""
+        font = find_font(COVER_FONT, self.project.font_dirs, self.project.roots)
+        title = self.project.settings.title
+        lines = balance_title(title, str(font) if font else None, cover["title_pt"], cover["title_width"])
+        last = lines[-1].rsplit(" ", 1)
+        lines[-1] = "\u00a0".join(last)
+        return Markup("<br>").join(isolate(line) for line in lines)
 
     def _render(self, name: str, limit: int = limits.MAX_SECTION_OUTPUT, **context: Any) -> str:
         """Render a template in the sandbox; its errors name the template file and line."""
@@ -344,6 +385,68 @@ class DocumentBuilder:
         except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError, AssertionError) as error:
             message = error.args[0] if error.args else type(error).__name__
             raise ReportError(f"cannot evaluate an expression: {message}", _runtime_where(error)) from None
+
+
+def _number_cell(island: str, qualifier: str | None) -> NumberCell:
+    claim = qualifier_of(qualifier)
+    return NumberCell(island) if claim is None else NumberCell(island, claim.word, claim.after)
+
+
+def _cell_text(cell: NumberCell | str) -> str:
+    """A number with its qualifier as running text: 'حوالي 21', '5 ملايين على الأقل'."""
+    if isinstance(cell, str):
+        return cell
+    if not cell.word:
+        return cell.number
+    return f"{cell.number} {cell.word}" if cell.after else f"{cell.word} {cell.number}"
+
+
+# Estimated advance of a character in the numbers' box, in `ch` (the width of "0"): the
+# digits are tabular (1 ch), separators narrower, the per-cent signs wider.
+_ADVANCE = {".": 0.5, ",": 0.5, "٬": 0.5, "٫": 0.5, "%": 1.6, "٪": 0.8, " ": 0.5, "\u00a0": 0.5}
+
+
+def _aligned(view: TableView) -> TableView:
+    """Numbers set in boxes of one width per column, so that their units digits line up.
+
+    Every number of a numeric column goes in an inline box as wide as the column's widest
+    number, the number flush right in it (an LTR island ends on its units digit, at the
+    box's right edge); the boxes stand at the left of their cells and a qualifying word
+    ('حوالي') beside the box, outside it. briefing.css.j2 (Tables) gives the rule.
+    """
+    numeric = view.numeric
+    widths = [0.0] * len(view.header)
+    trailing = [""] * len(view.header)  # the longest word a column prints after its numbers
+    for row in view.rows:
+        for index, (cell, _) in enumerate(row):
+            if numeric[index]:
+                text = CONTROLS.sub("", cell.number if isinstance(cell, NumberCell) else cell)
+                widths[index] = max(widths[index], sum(_ADVANCE.get(c, 1.0) for c in text))
+                if isinstance(cell, NumberCell) and cell.after and len(cell.word) > len(trailing[index]):
+                    trailing[index] = cell.word
+    rows = []
+    for row in view.rows:
+        cells: list[tuple[str, bool]] = []
+        for index, (cell, is_number) in enumerate(row):
+            if not numeric[index]:
+                cells.append((_cell_text(cell), is_number))
+                continue
+            if isinstance(cell, str):
+                cell = NumberCell(cell if CONTROLS.search(cell) else isolate(cell))
+            box = Markup('<span class="figure" style="min-width: {:.1f}ch">{}</span>').format(
+                widths[index] + 0.2, cell.number
+            )
+            if cell.word and not cell.after:
+                box = Markup('<span class="claim">{}</span> {}').format(isolate(cell.word), box)
+            if trailing[index]:
+                # A word after the number ('على الأقل') stands at the cell's left edge: the
+                # other cells of the column keep its place, unseen, so the boxes still align.
+                shown = cell.word if cell.after else trailing[index]
+                hidden = "" if cell.after else " hidden"
+                box = Markup('{} <span class="claim{}">{}</span>').format(box, hidden, isolate(shown))
+            cells.append((box, is_number))
+        rows.append(cells)
+    return replace(view, rows=rows)
 
 
 def css_string(text: object) -> str:
@@ -404,6 +507,41 @@ def _checked_stylesheet(path: Path, css: str) -> str:
             elif char in "})]":
                 depth = max(depth - 1, 0)
     return css
+
+
+def url_markup(url: str) -> Markup:
+    """A URL as one left-to-right island that may break after a "/" and nowhere else."""
+    parts = str(url).split("/")
+    segments = [part + "/" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    inner = Markup("<wbr>").join(Markup('<span class="segment">{}</span>').format(seg) for seg in segments)
+    return Markup('<span class="url" dir="ltr">{}</span>').format(inner)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_ISLAND = "[\u2066\u2067][^\u2069<]*[0-9\u0660-\u0669][^\u2069<]*\u2069"
+_NUMBER = f"(?:{_ISLAND}|[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066b\u066c%\u066a]*)"
+# "سنة 2024", "عام 2023", "لسنة 2022": the year's word and the year stay on one line.
+_YEAR_WORD = re.compile(f"(?<![\u0621-\u064a])([\u0621-\u064a]{{0,3}}(?:سنة|سنتي|عام|عامي)) (?={_NUMBER})")
+# "21 بنية", "١٥ ألف", "47,3% من": a number and the word after it (its unit or noun).
+_NUMBER_WORD = re.compile(f"({_NUMBER}) (?=[\u0621-\u064a])")
+_CALL = re.compile(r'([.:،؛,;!؟?])((?:\s|&nbsp;)*)(<span class="footnote">.*?</span>)', re.S)
+
+
+def typeset(html: Markup) -> Markup:
+    """The no-break and note-call rules that CSS cannot say, applied to a section's HTML.
+
+    - a number keeps the word after it (its unit or noun), and a year its word ("سنة 2024"):
+      a no-break space joins them;
+    - a note call stands right after the word, before the punctuation that follows it
+      ("2023(1)." not "2023.(1)"): a call typed after the punctuation moves before it.
+    Only text between tags is changed; attributes are left alone.
+    """
+    text = _CALL.sub(lambda m: m.group(3) + m.group(1) + m.group(2), str(html))
+    parts = _TAG.split(text)
+    for index in range(0, len(parts), 2):
+        part = _YEAR_WORD.sub("\\1\u00a0", parts[index])
+        parts[index] = _NUMBER_WORD.sub("\\1\u00a0", part)
+    return Markup("".join(parts))
 
 
 def bare(value: Any) -> Markup:

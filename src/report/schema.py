@@ -24,7 +24,7 @@ _ARABIC_WORDS = (
     "[\u0621-\u064a\u064b-\u0652\u0670\u0671-\u06d3]+( [\u0621-\u064a\u064b-\u0652\u0670\u0671-\u06d3]+)*"
 )
 DIGITS = ("western", "arabic-indic")
-PAGE_SIZES = ("A4", "A5", "letter")
+PAGE_SIZES = ("A4", "A5", "letter", "A4-landscape", "A5-landscape", "letter-landscape")
 FORMATS = ("number", "press", "percent", "date", "plain", "text")
 _ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
