@@ -259,13 +259,11 @@ def test_check_lists_language_warnings_with_their_lines(tmp_path):
         "approximate figure would read as exact",
         "data/sections/01.md:11:15: warning: figure 'pupils' carries its claim (حوالي) and the sentence "
         "writes 'حوالي' before it: the claim is written twice (add bare=true, or remove the word)",
-        "data/facts.yaml:2:3: warning: fact 'title_fact' has Arabic-Indic digits but the briefing prints "
-        "western digits: write 'عنوان بأرقام 2024'",
     ]
-    assert result.stdout.strip().endswith("6 language warnings (1 sections)")
+    assert result.stdout.strip().endswith("5 language warnings (1 sections)")
     strict = run_cli("check", "--strict", str(root))
     assert strict.returncode == 2
-    assert strict.stderr.strip().splitlines()[-1] == "6 language warnings; --strict makes them errors"
+    assert strict.stderr.strip().splitlines()[-1] == "5 language warnings; --strict makes them errors"
 
 
 def test_the_default_briefing_passes_the_strict_check():
@@ -381,10 +379,17 @@ def test_rounding_is_half_up_and_two_takes_the_dual_beside_a_number():
     assert western.noun_after(2, Noun("مستشفى", "مستشفيات", "m")) == "مستشفيان"
 
 
-def test_digits_of_the_other_style_in_settings_are_named(tmp_path):
-    root = make_project(tmp_path, {}, SETTINGS + "digits: arabic-indic\nsubtitle: حصيلة سنة 2023\n")
-    result = run_cli("check", str(root))
-    assert (
-        "data/settings.yaml:1:1: warning: settings: subtitle has Western digits but the briefing prints "
-        "arabic-indic digits: write 'حصيلة سنة ٢٠٢٣'" in result.stderr
-    )
+def test_digits_typed_in_data_are_printed_in_the_projects_style(tmp_path):
+    """No warning to fix by hand: a caption, a fact or a title typed with the other digits is
+    printed in the project's style, an address as written."""
+    files = {
+        "data/facts.yaml": "facts:\n  note: حصيلة سنة 2023 https://example.org/2023/a.pdf\n",
+        "data/sections/01.md": "# س\n\n{{ note }}\n",
+    }
+    root = make_project(tmp_path, files, SETTINGS + "digits: arabic-indic\nsubtitle: حصيلة سنة 2023\n")
+    check = run_cli("check", "--strict", str(root))
+    assert (check.returncode, check.stderr) == (0, "")
+    assert run_cli("build", str(root)).returncode == 0
+    text = read_pdf(root / "output" / "briefing.pdf").text
+    assert "2023" not in re.sub(r"https://\S+", "", text)
+    assert "٢٠٢٣" in text and "https://example.org/2023/a.pdf" in text

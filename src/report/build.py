@@ -61,9 +61,7 @@ def check(path: Path | str | None):
     project = load_project(path)
     values, formatter, charts = _prepare(project)
     DocumentBuilder(project, values, formatter, charts).render()
-    warnings = check_language(
-        project.data, project.sections, values, formatter, project.settings.digits, project.settings
-    )
+    warnings = check_language(project.data, project.sections, values, formatter)
     return project, warnings
 
 
@@ -144,9 +142,7 @@ def build(
         logger.info("rendered the HTML (%d characters)", len(html))
         from .language import check_language
 
-        warnings = check_language(
-            project.data, project.sections, values, formatter, settings.digits, settings
-        )
+        warnings = check_language(project.data, project.sections, values, formatter)
         if warnings:
             count = len(warnings)
             logger.info(

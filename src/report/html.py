@@ -124,7 +124,7 @@ class DocumentBuilder:
             loader=files.template_loader(project.template_dirs, project.roots),
             # HTML templates are escaped for HTML; the stylesheet uses the css_string filter.
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
-            finalize=_isolate_text,
+            finalize=_text_finalizer(formatter),
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -245,7 +245,7 @@ class DocumentBuilder:
                 return (text, False)
         if column.format == "plain":
             return (self.formatter.plain(text), True)
-        return (text, False)
+        return (self.formatter.text(text), False)
 
     # -- the document --------------------------------------------------------------------
 
@@ -475,17 +475,28 @@ def _runtime_where(error: BaseException) -> Location | None:
     return where
 
 
-@jinja2.pass_eval_context
-def _isolate_text(context: jinja2.nodes.EvalContext, value: Any) -> Any:
-    """Every text a template inserts into HTML content stands on its own bidi island."""
-    if not context.autoescape or isinstance(value, Markup) or value is None:
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return check_number(value)
-    if not isinstance(value, (str, date)):
-        # Records, functions, ranges: their Python form (with a memory address) is no text.
-        raise ReportError(f"a {type(value).__name__} cannot be printed as text; name one of its fields")
-    return isolate(str(value))
+def _text_finalizer(formatter: Formatter):
+    """Every text a template inserts into HTML content stands on its own bidi island, its
+    digits in the project's style (captions, titles and sources come from data)."""
+
+    @jinja2.pass_eval_context
+    def finalize(context: jinja2.nodes.EvalContext, value: Any) -> Any:
+        if not context.autoescape or isinstance(value, Markup) or value is None:
+            return value
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return isolate(formatter.plain(check_number(value)))
+        if isinstance(value, float):
+            return isolate(formatter.number(check_number(value)))
+        if isinstance(value, date):
+            return isolate(formatter.date(value))
+        if not isinstance(value, str):
+            # Records, functions, ranges: their Python form (with a memory address) is no text.
+            raise ReportError(f"a {type(value).__name__} cannot be printed as text; name one of its fields")
+        return isolate(formatter.text(value))
+
+    return finalize
 
 
 def _checked_stylesheet(path: Path, css: str) -> str:

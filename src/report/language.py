@@ -9,7 +9,9 @@ for a project that wants none (the default briefing passes it). Each names its f
   calls for (and the typed form, when it is the wrong one);
 - a figure the source qualifies ("حوالي", "أكثر من") printed without its claim, or with the
   claim written twice;
-- digits of the other style in text from data (a title, a caption, a fact).
+
+Digits typed in text from data (a title, a caption, a fact) are not warned about: they are
+printed in the project's digit style wherever they appear (`Formatter.text`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from jinja2 import nodes
@@ -29,9 +30,7 @@ from .formatting import Formatter, figure_nouns
 from .grammar import Noun, noun_forms
 from .qualifiers import QUALIFIERS
 from .schema import Data, SectionFile
-from .yamlfile import LocatedDict
 
-_TO_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _DIGITS = re.compile("[0-9\u0660-\u0669]+")
 _LIST_MARKER = re.compile(r"^\s{0,3}\d{1,9}[.)]\s")
 _URL = re.compile(r"(https?://|www\.)\S+")
@@ -58,8 +57,6 @@ def check_language(
     sections: list[SectionFile],
     values: dict[str, Resolved],
     formatter: Formatter,
-    digits: str,
-    settings: Any = None,
 ) -> list[LanguageWarning]:
     """Every warning of the project, sections first, in file and line order."""
     warnings: list[LanguageWarning] = []
@@ -71,7 +68,6 @@ def check_language(
         except (jinja2.TemplateSyntaxError, RecursionError):
             continue  # reported as an error by the sections' own check
         warnings.extend(_section(section, tree, data, values, nouns, formatter))
-    warnings.extend(_data_digits(data, digits, settings))
     return warnings
 
 
@@ -238,56 +234,3 @@ def _where(path: Path, lines: list[str], lineno: int, name: str, seen: dict) -> 
         return Location(path, lineno)
     seen[(lineno, name)] = column + len(name)
     return Location(path, lineno, column + 1)
-
-
-# -- data --------------------------------------------------------------------------------
-
-
-def _data_digits(data: Data, digits: str, settings: Any = None) -> Iterator[LanguageWarning]:
-    """Digits of the other style in text from data: one style is printed everywhere."""
-    wrong = re.compile("[\u0660-\u0669]" if digits == "western" else "[0-9]")
-    style = "Arabic-Indic" if digits == "western" else "Western"
-    convert = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789") if digits == "western" else _TO_INDIC
-
-    def scan(text: Any, where: Location, what: str) -> Iterator[LanguageWarning]:
-        if isinstance(text, str) and wrong.search(_URL.sub("", text)):
-            yield LanguageWarning(
-                f"{what} has {style} digits but the briefing prints {digits} digits: write "
-                f"{text[:40].translate(convert)!r}",
-                where,
-            )
-
-    if settings is not None:
-        for field in ("title", "subtitle", "issuer", "author", "subject", "classification"):
-            yield from scan(getattr(settings, field, None), settings.location, f"settings: {field}")
-
-    for figure in data.figures.values():
-        # Periods are printed in the digit style (Formatter.text); labels and notes as written.
-        for field in ("label", "note"):
-            yield from scan(getattr(figure, field), figure.location, f"figure '{figure.name}': {field}")
-    for table in data.tables.values():
-        yield from scan(table.caption, table.location, f"table '{table.name}': caption")
-    for chart in data.charts.values():
-        for field in ("title", "caption", "alt"):
-            yield from scan(getattr(chart, field), chart.location, f"chart '{chart.name}': {field}")
-        for key, label in chart.labels:
-            yield from scan(label, chart.location, f"chart '{chart.name}': label of {key}")
-    for quote in data.quotes.values():
-        for field in ("text", "speaker", "role", "occasion"):
-            yield from scan(getattr(quote, field), quote.location, f"quote '{quote.name}': {field}")
-    for source in data.sources.values():
-        for field in ("title", "publisher"):
-            yield from scan(getattr(source, field), source.location, f"source '{source.name}': {field}")
-    for name, value in data.facts.items():
-        yield from _fact_digits(value, data.locations.get(name), f"fact '{name}'", scan)
-
-
-def _fact_digits(value: Any, where: Location | None, what: str, scan) -> Iterator[LanguageWarning]:
-    if isinstance(value, LocatedDict):
-        for key, item in value.items():
-            yield from _fact_digits(item, value.where(key), f"{what}.{key}", scan)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _fact_digits(item, where, what, scan)
-    elif where is not None:
-        yield from scan(value, where, what)
