@@ -117,7 +117,7 @@ CASES = {
             + "  total:\n    label: المجموع\n    value: 5000\n    parts: [pupils, schools]\n"
         },
         [
-            "data/figures.yaml:9:3: figure 'total': the stated total 5000 disagrees with its parts (pupils + schools = 143057)"
+            "data/figures.yaml:12:5: figure 'total': the stated total 5000 disagrees with its parts (pupils + schools = 143057)"
         ],
     ),
     "total smaller than what it includes": (
@@ -126,28 +126,28 @@ CASES = {
             + "  total:\n    label: المجموع\n    value: 5000\n    includes: [pupils]\n"
         },
         [
-            "data/figures.yaml:9:3: figure 'total': the stated total 5000 is smaller than the figures it includes (pupils = 141241)"
+            "data/figures.yaml:12:5: figure 'total': the stated total 5000 is smaller than the figures it includes (pupils = 141241)"
         ],
     ),
     "compute unknown figure": (
         {"data/figures.yaml": FIGURES + "  growth:\n    label: نمو\n    compute: growth(pupils, shcools)\n"},
-        ["data/figures.yaml:9:3: figure 'growth': unknown figure 'shcools' (did you mean 'schools'?)"],
+        ["data/figures.yaml:11:5: figure 'growth': unknown figure 'shcools' (did you mean 'schools'?)"],
     ),
     "compute cycle": (
         {"data/figures.yaml": "figures:\n  a: {label: a, compute: b + 1}\n  b: {label: b, compute: a + 1}\n"},
-        ["data/figures.yaml:2:3: figure 'a': computed from itself (a -> b -> a)"],
+        ["data/figures.yaml:2:17: figure 'a': computed from itself (a -> b -> a)"],
     ),
     "compute not allowed": (
         {"data/figures.yaml": "figures:\n  a: {label: a, compute: \"__import__('os').system('x')\"}\n"},
         [
-            "data/figures.yaml:2:3: figure 'a': '__import__('os').system('x')' is not allowed in a compute expression"
+            "data/figures.yaml:2:17: figure 'a': '__import__('os').system('x')' is not allowed in a compute expression"
         ],
     ),
     "unknown source": (
         {
             "data/figures.yaml": "figures:\n  a: {label: a, value: 1, source: reprot}\nsources:\n  report: {title: التقرير}\n"
         },
-        ["data/figures.yaml:2:3: figure 'a': unknown source 'reprot' (did you mean 'report'?)"],
+        ["data/figures.yaml:2:27: figure 'a': unknown source 'reprot' (did you mean 'report'?)"],
     ),
     # -- CSV
     "csv column count": (
@@ -223,11 +223,15 @@ CASES = {
     ),
     "impossible value date": (
         {"data/figures.yaml": FIGURES + "  v:\n    label: الزوار\n    value: 2024-02-30\n"},
-        ["data/figures.yaml:11:12: invalid date '2024-02-30': day is out of range for month"],
+        [
+            "data/figures.yaml:11:5: figure 'v': 'value' is not a real date: 2024-02-30 (day is out of range for month)"
+        ],
     ),
     "impossible quote date": (
         {"data/figures.yaml": "quotes:\n  q:\n    text: نص\n    speaker: متحدث\n    date: 2024-02-30\n"},
-        ["data/figures.yaml:5:11: invalid date '2024-02-30': day is out of range for month"],
+        [
+            "data/figures.yaml:5:5: quote 'q': 'date' is not a real date: 2024-02-30 (day is out of range for month)"
+        ],
     ),
     # -- sizes that layout and drawing pay for
     "a chart title of 301 characters": (
@@ -329,11 +333,13 @@ CASES = {
     ),
     "impossible date": (
         {"data/figures.yaml": FIGURES + "facts:\n  launch: 2024-02-30\n"},
-        ["data/figures.yaml:10:11: invalid date '2024-02-30': day is out of range for month"],
+        [
+            "data/figures.yaml:10:3: fact 'launch': not a real date: 2024-02-30 (day is out of range for month)"
+        ],
     ),
     "compute with a wrong call": (
         {"data/figures.yaml": FIGURES + "  g:\n    label: g\n    compute: max(pupils)\n"},
-        ["data/figures.yaml:9:3: figure 'g': cannot compute: 'int' object is not iterable"],
+        ["data/figures.yaml:11:5: figure 'g': cannot compute: 'int' object is not iterable"],
     ),
     "csv series without values": (
         {
@@ -341,7 +347,10 @@ CASES = {
             + "  v:\n    label: الزوار\n    series: {csv: visits.csv, key: year, value: visitors}\n",
             "data/visits.csv": "year,visitors\n2024,\n",
         },
-        ["data/figures.yaml:11:42: figure 'v': column 'visitors' of visits.csv has no value"],
+        [
+            "data/visits.csv:2: figure 'v': no value for period 2024 in column 'visitors' (write it, or allow "
+            "periods without a value with 'missing: true' in the series)"
+        ],
     ),
     "unknown source through a variable": (
         section("{% set w = 'nosuch' %}{{ cite(w) }}"),
@@ -353,7 +362,7 @@ CASES = {
             + "charts:\n  c: {kind: line, caption: x, alt: y, figures: [pupils]}\n"
         },
         [
-            "data/figures.yaml:10:3: chart 'c': figure 'pupils' is not a series (give it 'series: {period: value}')"
+            "data/figures.yaml:10:39: chart 'c': figure 'pupils' is not a series (give it 'series: {period: value}')"
         ],
     ),
 }
@@ -385,7 +394,9 @@ SETTINGS_CASES = {
     ),
     "impossible date": (
         "title: t\nissuer: i\ndate: 2024-02-30\n",
-        ["data/settings.yaml:3:7: invalid date '2024-02-30': day is out of range for month"],
+        [
+            "data/settings.yaml:3:1: settings: 'date' is not a real date: 2024-02-30 (day is out of range for month)"
+        ],
     ),
     "a date without a Hijri date": (
         "title: t\nissuer: i\ndate: 9999-12-31\nhijri_date: true\n",

@@ -25,15 +25,19 @@ class BuildResult:
     up_to_date: bool = False
 
 
-def _prepare(project: Project):
-    """Validate figures, charts and settings; return the resolved figures, the formatter, the charts."""
+def _prepare(project: Project, errors: ErrorCollector | None = None):
+    """Validate figures, charts and settings; return the resolved figures, the formatter, the charts.
+
+    Given `errors`, the problems are left there (the formatter falls back to the default locale).
+    """
     from babel import UnknownLocaleError
 
     from .charts import prepare_charts
     from .figures import resolve_figures
     from .formatting import Formatter
 
-    errors = ErrorCollector()
+    collect = errors is not None
+    errors = errors if errors is not None else ErrorCollector()
     values = resolve_figures(project.data, project.settings, errors)
     charts = prepare_charts(project.data, values, errors)
     for name in project.settings.chart_fonts if project.data.charts else ():
@@ -45,9 +49,74 @@ def _prepare(project: Project):
         formatter = Formatter(project.settings.locale, project.settings.digits)
     except (UnknownLocaleError, ValueError):
         errors.add(f"settings: unknown locale '{project.settings.locale}'", project.settings.location)
-        formatter = None
-    errors.raise_if_any()
+        formatter = Formatter(digits=project.settings.digits) if collect else None
+    if not collect:
+        errors.raise_if_any()
     return values, formatter, charts
+
+
+def _load(path: Path | str | None):
+    """Load and validate a project in one pass: every independent problem, reported together.
+
+    Settings, data files, CSV, figures, charts and sections are all checked; what depends on a
+    broken entry (a chart of a figure in error, a section naming it) is skipped, not reported again.
+    """
+    errors = ErrorCollector()
+    project = load_project(path, errors)
+    values, formatter, charts = _prepare(project, errors)
+    if errors.errors:
+        _check_sections(project, values, formatter, charts, errors)
+        errors.raise_if_any()
+    return project, values, formatter, charts
+
+
+_NAMED = ("unknown name", "unknown quote", "unknown table", "unknown chart", "unknown source")
+
+
+def _check_sections(project: Project, values, formatter, charts, errors: ErrorCollector) -> None:
+    """Check the sections against every name the data defines, broken ones included; render those
+    that use no broken entry (their filters and expressions are checked too)."""
+    import dataclasses
+
+    from jinja2 import nodes
+
+    from .html import DocumentBuilder
+
+    data = project.data
+    broken = set(data.broken)
+    broken |= {name for name in data.figures if name not in values}
+    broken |= {name for name in data.charts if name not in charts}
+    broken |= {name for name, table in data.tables.items() if any(f not in values for f in table.figures)}
+    facts = {name: value for name, value in data.facts.items() if name not in broken}
+    usable = dataclasses.replace(project, data=dataclasses.replace(data, facts=facts))
+    builder = DocumentBuilder(usable, values, formatter, charts)
+    for name in broken:
+        builder.narrative.context.setdefault(name, None)  # a known name: no "unknown name" error
+
+    def placed(kind: str):
+        block = builder.blocks[kind]
+        # A broken chart or table is left out of the section, which is still checked.
+        return lambda name, *args, **kwargs: "" if name in broken else block(name, *args, **kwargs)
+
+    builder.narrative.blocks = {kind: placed(kind) for kind in builder.blocks}
+
+    def skip(section) -> bool:
+        """A section that names a broken figure or fact in an expression is not rendered."""
+        try:
+            tree = builder.narrative.env.parse(section.text)
+        except Exception:  # noqa: BLE001 - reported with its place by the check
+            return True
+        return any(node.name in broken for node in tree.find_all(nodes.Name) if node.ctx == "load")
+
+    if data.incomplete:
+        # A data file could not be read: a name may be defined there, so only what does not
+        # depend on the names is reported (template syntax, controls), and nothing is rendered.
+        for section in project.sections:
+            found = ErrorCollector()
+            builder.narrative.check(section, found)
+            errors.errors.extend(e for e in found.errors if not e.message.startswith(_NAMED))
+        return
+    builder.sections(errors, skip)
 
 
 def check(path: Path | str | None):
@@ -58,8 +127,7 @@ def check(path: Path | str | None):
     from .html import DocumentBuilder
     from .language import check_language
 
-    project = load_project(path)
-    values, formatter, charts = _prepare(project)
+    project, values, formatter, charts = _load(path)
     DocumentBuilder(project, values, formatter, charts).render()
     warnings = check_language(project.data, project.sections, values, formatter)
     return project, warnings
@@ -98,7 +166,7 @@ def build(
         # Nothing changed: no data loaded, no figures computed, no matplotlib, no WeasyPrint.
         seconds = time.perf_counter() - started
         return BuildResult(target, manifest.data.get("pages", 0), seconds, up_to_date=True)
-    project = load_project(root)
+    project, values, formatter, charts = _load(root)
     logger.info(
         "loaded %s: %d input files, %d sections",
         project.root,
@@ -106,7 +174,6 @@ def build(
         len(project.sections),
     )
 
-    values, formatter, charts = _prepare(project)
     computed = sum(1 for v in values.values() if v.figure.compute)
     logger.info("checked %d figures (%d computed), %d charts", len(values), computed, len(charts))
 

@@ -65,6 +65,9 @@ def prepare_charts(data: Data, values: dict[str, Resolved], errors: ErrorCollect
     """Check every chart spec against the figures and return what each chart draws."""
     prepared = {}
     for spec in data.charts.values():
+        named = [*spec.figures, spec.when, spec.value]
+        if any(n in data.broken or (n in data.figures and n not in values) for n in named if n):
+            continue  # a figure it shows has errors, reported where they are
         try:
             prepared[spec.name] = _prepare(spec, data, values)
         except ReportError as error:
@@ -109,22 +112,23 @@ def _check_size(spec: ChartSpec, chart: ChartData) -> None:
 def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartData:
     what = f"chart '{spec.name}'"
 
-    def fail(message: str) -> ReportError:
-        return ReportError(f"{what}: {message}", spec.location)
+    def fail(message: str, key: str = "figures") -> ReportError:
+        # At the key at fault: `figures:` for the figures it shows, `periods:`, `when:`...
+        return ReportError(f"{what}: {message}", spec.at(key))
 
     labels = dict(spec.labels)
 
-    def figure(name: str | None) -> Resolved:
+    def figure(name: str | None, key: str = "figures") -> Resolved:
         if name not in data.figures:
-            raise fail(f"unknown figure '{name}'{suggest(name or '', data.figures)}")
+            raise fail(f"unknown figure '{name}'{suggest(name or '', data.figures)}", key)
         if name not in values:
-            raise fail(f"figure '{name}' has errors")
+            raise fail(f"figure '{name}' has errors", key)
         return values[name]
 
-    def series_of(name: str) -> dict[str, float]:
-        resolved = figure(name)
+    def series_of(name: str, key: str = "figures") -> dict[str, float]:
+        resolved = figure(name, key)
         if not resolved.series:
-            raise fail(f"figure '{name}' is not a series (give it 'series: {{period: value}}')")
+            raise fail(f"figure '{name}' is not a series (give it 'series: {{period: value}}')", key)
         return resolved.series
 
     def label(name: str) -> str:
@@ -188,12 +192,17 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
 
     if spec.kind in ("grouped", "line"):
         all_series = {name: series_of(name) for name in spec.figures}
+        # Periods without a value (`missing: true`) stay on the axis, with no point: never dropped.
+        order = {n: figure(n).figure.order or tuple(points) for n, points in all_series.items()}
         # dict.fromkeys: periods in order of first appearance, without a quadratic search.
-        periods = list(dict.fromkeys(spec.periods or (p for points in all_series.values() for p in points)))
+        periods = list(dict.fromkeys(spec.periods or (p for n in spec.figures for p in order[n])))
+        gaps = [p for p in periods if any(p in figure(n).figure.gaps for n in spec.figures)]
         for name, points in all_series.items():
-            missing = [p for p in spec.periods if p not in points]
+            missing = [p for p in spec.periods if p not in order[name]]
             if missing:
-                raise fail(f"figure '{name}' has no period {missing[0]} (it has {', '.join(points)})")
+                raise fail(
+                    f"figure '{name}' has no period {missing[0]} (it has {', '.join(points)})", "periods"
+                )
         qualifier = {n: figure(n).qualifier for n in spec.figures}
         if spec.kind == "line":
             series = [(label(n), [all_series[n].get(p) for p in periods]) for n in spec.figures]
@@ -206,13 +215,16 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
             categories = [label(n) for n in spec.figures]
         for name in spec.figures:
             check_signs([name] * len(periods), [all_series[name].get(p) for p in periods])
-        return ChartData(
-            categories=categories, series=series, marks=marks, mark_notes=marking.notes(), **common
-        )
+        # The chart says which periods have no value in the source.
+        notes = marking.notes() + ([("—", "دون قيمة: " + "، ".join(gaps))] if gaps else [])
+        return ChartData(categories=categories, series=series, marks=marks, mark_notes=notes, **common)
 
     # A timeline: events keyed by name, placed by `when`, annotated with `value`.
-    when = series_of(spec.when or "")
-    extra = series_of(spec.value) if spec.value else {}
+    when = series_of(spec.when or "", "when")
+    undated = figure(spec.when or "", "when").figure.gaps
+    if undated:
+        raise fail(f"figure '{spec.when}' has no date for {undated[0]}: a timeline cannot place it", "when")
+    extra = series_of(spec.value, "value") if spec.value else {}
     events = sorted(when, key=lambda key: when[key])
     notes = []
     for key in events:

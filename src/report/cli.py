@@ -93,6 +93,8 @@ def _build(args: argparse.Namespace, root: Path) -> None:
             variant=args.variant,
             signing=signing,
         )
+        if args.quiet:
+            return  # errors only
         if result.up_to_date:
             print(f"{result.output} is up to date ({result.seconds:.2f} s)", flush=True)
         else:

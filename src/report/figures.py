@@ -109,8 +109,10 @@ class _Evaluator:
         figure = self.data.figures[name]
         if name in self.active:
             cycle = " -> ".join([*self.active[self.active.index(name) :], name])
-            raise ReportError(f"figure '{name}': computed from itself ({cycle})", figure.location)
-        if figure.compute is None:
+            raise ReportError(f"figure '{name}': computed from itself ({cycle})", figure.at("compute"))
+        if name in self.data.broken:
+            result = None  # its own errors are reported; what uses it is skipped
+        elif figure.compute is None:
             result = Resolved(figure, figure.value, figure.series, figure.qualifier)
         else:
             self.active.append(name)
@@ -131,12 +133,12 @@ class _Evaluator:
             tree = ast.parse(figure.compute, mode="eval")
         except (RecursionError, MemoryError):
             self.errors.add(
-                f"figure '{figure.name}': the compute expression nests too deeply", figure.location
+                f"figure '{figure.name}': the compute expression nests too deeply", figure.at("compute")
             )
             return None
         except SyntaxError as error:
             self.errors.add(
-                f"figure '{figure.name}': cannot read compute expression: {error.msg}", figure.location
+                f"figure '{figure.name}': cannot read compute expression: {error.msg}", figure.at("compute")
             )
             return None
         try:
@@ -145,7 +147,7 @@ class _Evaluator:
             return None
         except RecursionError:
             self.errors.add(
-                f"figure '{figure.name}': the compute expression nests too deeply", figure.location
+                f"figure '{figure.name}': the compute expression nests too deeply", figure.at("compute")
             )
             return None
         except ReportError as error:
@@ -153,31 +155,31 @@ class _Evaluator:
             return None
         except OverflowError:
             self.errors.add(
-                f"figure '{figure.name}': cannot compute: the result is too large", figure.location
+                f"figure '{figure.name}': cannot compute: the result is too large", figure.at("compute")
             )
             return None
         except (ZeroDivisionError, KeyError, TypeError, ValueError) as error:
             message = error.args[0] if error.args else str(error)
-            self.errors.add(f"figure '{figure.name}': cannot compute: {message}", figure.location)
+            self.errors.add(f"figure '{figure.name}': cannot compute: {message}", figure.at("compute"))
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             self.errors.add(
-                f"figure '{figure.name}': cannot compute: the result is not a number", figure.location
+                f"figure '{figure.name}': cannot compute: the result is not a number", figure.at("compute")
             )
             return None
         if not math.isfinite(value):
-            self.errors.add(f"figure '{figure.name}': the computed value is not finite", figure.location)
+            self.errors.add(f"figure '{figure.name}': the computed value is not finite", figure.at("compute"))
             return None
         digits = whole_digits(value)
         if digits > MAX_NUMBER_DIGITS:
             self.errors.add(
-                f"figure '{figure.name}': the computed value {too_many_digits(digits)}", figure.location
+                f"figure '{figure.name}': the computed value {too_many_digits(digits)}", figure.at("compute")
             )
             return None
         return value
 
     def _node(self, node: ast.AST, figure: Figure) -> float:
-        fail = lambda message: ReportError(f"figure '{figure.name}': {message}", figure.location)  # noqa: E731
+        fail = lambda message: ReportError(f"figure '{figure.name}': {message}", figure.at("compute"))  # noqa: E731
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             if not math.isfinite(node.value):
                 raise fail("a number in the compute expression is not finite")
@@ -202,10 +204,12 @@ class _Evaluator:
         raise fail(f"'{ast.unparse(node)}' is not allowed in a compute expression")
 
     def _lookup(self, name: str, figure: Figure) -> Resolved:
+        if name in self.data.broken:
+            raise _DependsOnBroken()  # the broken entry reports its own problem
         if name not in self.data.figures:
             raise ReportError(
                 f"figure '{figure.name}': unknown figure '{name}'{suggest(name, self.data.figures)}",
-                figure.location,
+                figure.at("compute"),
             )
         resolved = self.resolve(name)
         if resolved is None:
@@ -238,7 +242,7 @@ def _check_totals(data: Data, values: dict[str, Resolved], errors: ErrorCollecto
             for n in missing:
                 errors.add(
                     f"figure '{name}': unknown figure '{n}' in '{kind}'{suggest(n, data.figures)}",
-                    figure.location,
+                    figure.at(kind),
                 )
             if missing or any(n not in values for n in names):
                 continue
@@ -249,13 +253,13 @@ def _check_totals(data: Data, values: dict[str, Resolved], errors: ErrorCollecto
                 errors.add(
                     f"figure '{name}': the stated total {total:g} disagrees with its parts "
                     f"({listed} = {added:g})",
-                    figure.location,
+                    figure.at(kind),
                 )
             if kind == "includes" and added > total + 1e-9:
                 errors.add(
                     f"figure '{name}': the stated total {total:g} is smaller than the figures it "
                     f"includes ({listed} = {added:g})",
-                    figure.location,
+                    figure.at(kind),
                 )
 
 
@@ -263,17 +267,17 @@ def _check_references(data: Data, settings: Settings, errors: ErrorCollector) ->
     """Every source, figure and table named by another entry must exist."""
 
     def require(owner: str, kind: str, name: str | None, registry: dict, where) -> None:
-        if name and name not in registry:
+        if name and name not in registry and name not in data.broken:
             errors.add(f"{owner}: unknown {kind} '{name}'{suggest(name, registry)}", where)
 
     for figure in data.figures.values():
-        require(f"figure '{figure.name}'", "source", figure.source, data.sources, figure.location)
+        require(f"figure '{figure.name}'", "source", figure.source, data.sources, figure.at("source"))
         if figure.unit and NAME.fullmatch(figure.unit) and figure.unit not in data.units:
             # A name, not words: meant as a declared noun (`units:`), so a typo must not print.
             errors.add(
                 f"figure '{figure.name}': unknown unit '{figure.unit}'{suggest(figure.unit, data.units)} "
                 "(declare it under 'units:', or write the unit in words)",
-                figure.location,
+                figure.at("unit"),
             )
     for table in data.tables.values():
         require(f"table '{table.name}'", "source", table.source, data.sources, table.location)

@@ -227,7 +227,7 @@ class DocumentBuilder:
 
     def _cell(self, text: str, column: Column) -> tuple[str, bool]:
         if text == "":
-            return ("—", False)
+            return (column.missing or "—", False)  # allowed by the column's `missing:`
         if column.format in ("number", "press", "percent"):
             try:
                 value = float(text)
@@ -275,12 +275,15 @@ class DocumentBuilder:
             rows.append(WhatsNew(label, old, new, delta))
         return rows
 
-    def sections(self, errors: ErrorCollector) -> list[RenderedSection]:
+    def sections(self, errors: ErrorCollector, skip=lambda section: False) -> list[RenderedSection]:
+        """Check every section, render those without errors of their own (and not `skip`ped: they
+        depend on a broken entry), and raise every problem found together."""
         rendered = []
-        for section in self.project.sections:
-            self.narrative.check(section, errors)
-        errors.raise_if_any()
         for index, section in enumerate(self.project.sections, start=1):
+            before = len(errors.errors)
+            self.narrative.check(section, errors)
+            if len(errors.errors) > before or skip(section):
+                continue
             try:
                 rendered.append(self.narrative.render(section, index))
             except ReportError as error:

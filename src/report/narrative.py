@@ -25,7 +25,7 @@ from . import limits
 from .bidi import isolate, refuse_controls, strip_controls
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
-from .formatting import Formatter, figure_nouns, noun_of
+from .formatting import PERCENT_UNITS, Formatter, figure_nouns, noun_of
 from .grammar import Noun
 from .qualifiers import qualifier_of
 from .sandbox import Exposed, ReportSandbox, View, check_number, helper
@@ -91,6 +91,7 @@ class FigureRef(Value):
         self.name = figure.name
         self.label = figure.label
         self._noun = noun
+        self._unit = figure.unit or ""  # as declared: tells a percentage from a count
         # The noun in the form this figure's own number calls for ("تلميذا" after 141.241).
         self.unit = formatter.noun_after(resolved.number, noun) if formatter else (figure.unit or "")
         self.source = figure.source or ""
@@ -269,7 +270,7 @@ class Narrative:
             if not node.args or not isinstance(node.args[0], nodes.Const):
                 continue
             name = node.args[0].value
-            if name not in registries[kind]:
+            if name not in registries[kind] and name not in self.data.broken:
                 what = "source" if kind == "cite" else kind
                 errors.add(
                     f"unknown {what} '{name}'{suggest(name, registries[kind])}",
@@ -478,6 +479,11 @@ def _number(value: Any) -> float:
     return check_number(value)
 
 
+def _is_percentage(value: Any) -> bool:
+    """True for a value of a figure whose unit is a percentage (%, ٪, في المائة)."""
+    return isinstance(value, Value) and value.figure is not None and value.figure._unit in PERCENT_UNITS
+
+
 def _qualifier(value: Any) -> str | None:
     """How the source qualifies the figure a value comes from (None for an exact or plain number)."""
     return value.figure.qualifier or None if isinstance(value, Value) and value.figure else None
@@ -512,9 +518,17 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
         return claim(value, formatter.island(formatter.number(_number(value), decimals)), bare)
 
     def press(value: Any, case: str = "nom", bare: bool = False) -> str:
+        if _is_percentage(value):
+            # Like `count`: a percentage is printed as one ("5,7%"), never as a bare count.
+            return claim(value, formatter.island(formatter.percent(_number(value))), bare)
         return claim(value, formatter.press(_number(value), None, _choice("case", case, CASES)), bare)
 
     def percent(value: Any, decimals: int = 1, words: bool = False, bare: bool = False) -> str:
+        figure = value.figure if isinstance(value, Value) else None
+        if figure is not None and not _is_percentage(value):
+            # "١٤٨٬٦٠٠٪" for 148.600 subscribers: a wrong sign on a right number.
+            unit = f"unit '{figure._unit}'" if figure._unit else "it has no unit; give it unit: '%'"
+            raise ReportError(f"'percent' on figure '{figure.name}', which is not a percentage ({unit})")
         return claim(value, formatter.island(formatter.percent(_number(value), decimals, words)), bare)
 
     def count(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from . import files
@@ -92,15 +93,18 @@ def find_project(path: Path | str | None) -> Path:
     return root
 
 
-def load_project(path: Path | str | None) -> Project:
+def load_project(path: Path | str | None, errors: ErrorCollector | None = None) -> Project:
     """Load every file of a project, collecting all problems before raising them together.
 
     Every file is read through `files`, confined to the project and the built-in folders.
+    Given `errors`, the problems are left there and the project is returned as far as it could
+    be read (its broken entries named in `data.broken`), for the later stages to check too.
     """
     root = find_project(path)
     roots = files.allowed_roots(root)
     data_dir = root / "data"
-    errors = ErrorCollector()
+    collect = errors is not None
+    errors = errors if errors is not None else ErrorCollector()
     inputs: list[Path] = []
 
     settings = None
@@ -149,6 +153,7 @@ def load_project(path: Path | str | None) -> Project:
             read_data_file(load_yaml(yaml_path, root), yaml_path, data, errors, csv_loader)
         except ReportError as error:
             errors.extend(error)
+            data.incomplete = True
 
     sections: list[SectionFile] = []
     if not section_paths:
@@ -165,6 +170,8 @@ def load_project(path: Path | str | None) -> Project:
             continue
         sections.append(SectionFile(section_path, text))
 
-    errors.raise_if_any()
-    assert settings is not None
+    if not collect:
+        errors.raise_if_any()
+    if settings is None:  # unreadable: its errors are collected; the rest is checked with defaults
+        settings = Settings(title="", issuer="", date=date(1970, 1, 1), location=Location(settings_path, 1))
     return Project(root, settings, data, sections, inputs)

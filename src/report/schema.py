@@ -16,7 +16,7 @@ from typing import Any
 from .errors import ErrorCollector, Location
 from .limits import MAX_CHART_TEXT, MAX_NUMBER_DIGITS
 from .qualifiers import ALIASES, QUALIFIERS
-from .yamlfile import CsvTable, LocatedDict, number_hint
+from .yamlfile import BadDate, CsvTable, LocatedDict, number_hint
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Arabic letters and marks, words separated by single spaces (a unit's forms).
@@ -114,6 +114,14 @@ class Figure:
     includes: tuple[str, ...] = ()
     note: str | None = None
     signed: bool = False
+    # Periods of a CSV series whose cell is empty, allowed by `missing: true`: no value, shown as a gap.
+    gaps: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()  # with gaps: every period of the series, in the file's order
+    # Where each of its keys was written ("compute", "series", ...): errors point at the key at fault.
+    where: dict[str, Location] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def at(self, key: str) -> Location:
+        return self.where.get(key, self.location)
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ class Column:
     label: str
     format: str
     qualifier: str | None = None  # how the source qualifies every number of the column
+    missing: str | None = None  # what an empty cell shows; None: an empty cell is an error
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,11 @@ class ChartSpec:
     when: str | None = None
     value: str | None = None
     show_title: bool = False  # draw `title` inside the chart (the caption is its title otherwise)
+    where: dict[str, Location] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def at(self, key: str) -> Location:
+        """Where `key` was written (`figures`, `periods`...), else the chart's first line."""
+        return self.where.get(key, self.location)
 
 
 @dataclass(frozen=True)
@@ -221,6 +235,9 @@ class Data:
     charts: dict[str, ChartSpec] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
+    # Entries with an error of their own: what depends on them is skipped, not reported again.
+    broken: set[str] = field(default_factory=set)
+    incomplete: bool = False  # a data file could not be read: its names are not known
 
 
 class Fields:
@@ -238,6 +255,8 @@ class Fields:
     def _get(self, key: str, required: bool) -> Any:
         self.used.add(key)
         value = self.mapping.get(key)
+        if isinstance(value, BadDate):
+            return None  # reported at its key by bad_dates()
         if value is None and required:
             self.errors.add(f"{self.what}: '{key}' is required", self.mapping.location)
         return value
@@ -311,6 +330,25 @@ class Fields:
         for key in self.mapping:
             if key not in allowed:
                 self.errors.add(f"{self.what}: unknown key '{key}'{suggest(key, allowed)}", self.where(key))
+
+
+def bad_dates(
+    value: Any, what: str, errors: ErrorCollector, key: Any = None, where: Location | None = None
+) -> None:
+    """Report every impossible date (`2025-02-30`) under `value` at the key that holds it."""
+    if isinstance(value, BadDate):
+        named = f"'{key}' is not a real date" if key is not None else "not a real date"
+        errors.add(f"{what}: {named}: {value.text} ({value.reason})", where or value.location)
+    elif isinstance(value, LocatedDict):
+        for inner, item in value.items():
+            if isinstance(inner, BadDate):
+                errors.add(
+                    f"{what}: the key {inner.text} is not a real date ({inner.reason})", inner.location
+                )
+            bad_dates(item, what, errors, inner, value.where(inner))
+    elif isinstance(value, list):
+        for item in value:
+            bad_dates(item, what, errors, key, None)
 
 
 def _kind(value: Any) -> str:
@@ -421,6 +459,7 @@ def read_settings(mapping: Any, path: Path, errors: ErrorCollector) -> Settings 
     if not isinstance(mapping, LocatedDict):
         errors.add("settings must be a mapping of 'key: value' lines", Location(path, 1))
         return None
+    bad_dates(mapping, "settings", errors)
     f = Fields(mapping, "settings", errors)
     edition = mapping.get("edition")
     settings = Settings(
@@ -502,55 +541,69 @@ def read_data_file(
                 errors.add(f"'{name}' is defined twice (first at {first.display()})", at)
                 continue
             data.locations[name] = at
-            if kind == "facts":
-                data.facts[name] = entry
-                continue
-            if not isinstance(entry, LocatedDict):
-                errors.add(f"{kind[:-1]} '{name}' must be a mapping of fields", at)
-                continue
-            if kind == "figures":
-                figure = _read_figure(name, entry, at, errors, load_csv)
-                if figure:
-                    data.figures[name] = figure
-            elif kind == "tables":
-                table = _read_table(name, entry, at, errors, load_csv)
-                if table:
-                    data.tables[name] = table
-            elif kind == "charts":
-                chart = _read_chart(name, entry, at, errors)
-                if chart:
-                    data.charts[name] = chart
-            elif kind == "units":
-                f = Fields(entry, f"unit '{name}'", errors)
-                data.units[name] = Unit(
-                    name, f.text("singular", True) or "", f.text("plural", True) or "",
-                    f.choice("gender", ("m", "f"), "m"), at, f.text("accusative"), f.text("dual"),
-                )  # fmt: skip
-                if entry.get("gender") is None:
-                    errors.add(f"unit '{name}': 'gender' is required (m or f)", at)
-                for key in UNIT_KEYS:
-                    form = entry.get(key)
-                    if (
-                        key != "gender"
-                        and isinstance(form, str)
-                        and not re.fullmatch(_ARABIC_WORDS, form.strip())
-                    ):
-                        # The forms are declined by Arabic rules: "bed" would print "bedا".
-                        errors.add(f"unit '{name}': '{key}' must be Arabic words, got {form!r}", f.where(key))
-                f.check_unknown(UNIT_KEYS)
-            elif kind == "quotes":
-                f = Fields(entry, f"quote '{name}'", errors)
-                data.quotes[name] = Quote(
-                    name, f.text("text", True) or "", f.text("speaker", True) or "", at,
-                    f.text("role"), f.text("occasion"), f.date("date"), f.text("source"),
-                )  # fmt: skip
-                f.check_unknown(QUOTE_KEYS)
-            else:
-                f = Fields(entry, f"source '{name}'", errors)
-                data.sources[name] = Source(
-                    name, f.text("title", True) or "", at, f.text("publisher"), f.date("date"), f.text("url")
-                )
-                f.check_unknown(SOURCE_KEYS)
+            before = len(errors.errors)
+            _read_entry(kind, name, entry, at, data, errors, load_csv)
+            registry = data.facts if kind == "facts" else getattr(data, kind)
+            if len(errors.errors) > before or name not in registry:
+                data.broken.add(name)
+
+
+def _read_entry(
+    kind: str,
+    name: str,
+    entry: Any,
+    at: Location,
+    data: Data,
+    errors: ErrorCollector,
+    load_csv: Callable[[str, Location], CsvTable | None],
+) -> None:
+    """Read one named entry of a data file into `data`, its errors into `errors`."""
+    bad_dates(entry, f"{kind[:-1]} '{name}'", errors, None, at)
+    if kind == "facts":
+        data.facts[name] = entry
+        return
+    if not isinstance(entry, LocatedDict):
+        errors.add(f"{kind[:-1]} '{name}' must be a mapping of fields", at)
+        return
+    if kind == "figures":
+        figure = _read_figure(name, entry, at, errors, load_csv)
+        if figure:
+            data.figures[name] = figure
+    elif kind == "tables":
+        table = _read_table(name, entry, at, errors, load_csv)
+        if table:
+            data.tables[name] = table
+    elif kind == "charts":
+        chart = _read_chart(name, entry, at, errors)
+        if chart:
+            data.charts[name] = chart
+    elif kind == "units":
+        f = Fields(entry, f"unit '{name}'", errors)
+        data.units[name] = Unit(
+            name, f.text("singular", True) or "", f.text("plural", True) or "",
+            f.choice("gender", ("m", "f"), "m"), at, f.text("accusative"), f.text("dual"),
+        )  # fmt: skip
+        if entry.get("gender") is None:
+            errors.add(f"unit '{name}': 'gender' is required (m or f)", at)
+        for key in UNIT_KEYS:
+            form = entry.get(key)
+            if key != "gender" and isinstance(form, str) and not re.fullmatch(_ARABIC_WORDS, form.strip()):
+                # The forms are declined by Arabic rules: "bed" would print "bedا".
+                errors.add(f"unit '{name}': '{key}' must be Arabic words, got {form!r}", f.where(key))
+        f.check_unknown(UNIT_KEYS)
+    elif kind == "quotes":
+        f = Fields(entry, f"quote '{name}'", errors)
+        data.quotes[name] = Quote(
+            name, f.text("text", True) or "", f.text("speaker", True) or "", at,
+            f.text("role"), f.text("occasion"), f.date("date"), f.text("source"),
+        )  # fmt: skip
+        f.check_unknown(QUOTE_KEYS)
+    else:
+        f = Fields(entry, f"source '{name}'", errors)
+        data.sources[name] = Source(
+            name, f.text("title", True) or "", at, f.text("publisher"), f.date("date"), f.text("url")
+        )
+        f.check_unknown(SOURCE_KEYS)
 
 
 def _read_figure(
@@ -567,7 +620,11 @@ def _read_figure(
     if len(given) != 1:
         found = " and ".join(given) if given else "none"
         errors.add(f"{what}: give exactly one of 'value', 'series', 'compute' (found {found})", at)
-    series = _read_series(entry, what, errors, load_csv, signed) if "series" in given else None
+    gaps: list[str] = []
+    order: list[str] = []
+    series = _read_series(entry, what, errors, load_csv, signed, gaps, order) if "series" in given else None
+    if "series" in given and series is None:
+        return None  # its problem is reported (a CSV file read once, reported once)
     compute = f.text("compute")
     qualifier = _read_qualifier(entry, what, errors)
     figure = Figure(
@@ -585,6 +642,9 @@ def _read_figure(
         includes=f.names("includes"),
         note=f.text("note"),
         signed=signed,
+        gaps=tuple(gaps),
+        order=tuple(order) if gaps else (),
+        where={key: entry.where(key) for key in entry},
     )
     f.used.update({"approx", "qualifier", "series"})
     f.check_unknown(FIGURE_KEYS)
@@ -620,7 +680,11 @@ def _read_series(
     errors: ErrorCollector,
     load_csv: Callable[[str, Location], CsvTable | None],
     signed: bool,
+    gaps: list[str],
+    order: list[str],
 ) -> dict[str, float] | None:
+    """The series of a figure; a CSV series also fills `gaps` (periods without a value, allowed by
+    `missing: true`) and `order` (its periods in the file's order)."""
     raw = entry["series"]
     where = entry.where("series")
     if not isinstance(raw, LocatedDict) or not raw:
@@ -629,7 +693,8 @@ def _read_series(
     if "csv" in raw:
         f = Fields(raw, f"{what} series", errors)
         file, key, column = f.text("csv", True), f.text("key", True), f.text("value", True)
-        f.check_unknown(("csv", "key", "value"))
+        allow_gaps = f.flag("missing")
+        f.check_unknown(("csv", "key", "value", "missing"))
         if not (file and key and column):
             return None
         table = load_csv(file, raw.where("csv"))
@@ -654,7 +719,16 @@ def _read_series(
                 )
                 continue
             first_lines[row[key]] = line
+            order.append(row[key])
             if row[column] == "":
+                if allow_gaps:
+                    gaps.append(row[key])  # no value: a gap in a chart, never a point dropped silently
+                else:
+                    errors.add(
+                        f"{what}: no value for period {row[key]} in column '{column}' (write it, or "
+                        "allow periods without a value with 'missing: true' in the series)",
+                        Location(table.path, line),
+                    )
                 continue
             value = parse_number(
                 row[column], f"column '{column}'", Location(table.path, line), errors, signed
@@ -698,6 +772,8 @@ def _read_table(
         errors.add(f"{what}: give either 'figures' or 'csv'", at)
         return None
     csv_table = load_csv(csv_name, entry.where("csv")) if csv_name else None
+    if csv_name and csv_table is None:
+        return None  # the CSV file's problem is reported
     columns: list[Column] = []
     raw_columns = entry.get("columns")
     f.used.add("columns")
@@ -723,17 +799,48 @@ def _read_table(
                 columns.append(
                     Column(
                         str(key), cf.text("label") or str(key), cf.choice("format", FORMATS, "text"),
-                        _read_qualifier(spec, f"{what} column '{key}'", errors),
+                        _read_qualifier(spec, f"{what} column '{key}'", errors), _missing(cf),
                     )
                 )  # fmt: skip
                 cf.used.add("qualifier")
-                cf.check_unknown(("label", "format", "qualifier"))
+                cf.check_unknown(("label", "format", "qualifier", "missing"))
     elif csv_table is not None:
         columns = [Column(key, key, "text") for key in csv_table.header]
+    if csv_table is not None:
+        _check_empty_cells(what, csv_table, columns, errors)
     f.check_unknown(TABLE_KEYS)
     return TableSpec(
         name, f.text("caption", True) or name, at, f.text("source"), figures, csv_table, tuple(columns)
     )
+
+
+def _missing(f: Fields) -> str | None:
+    """`missing: —`: the text an empty cell of the column shows (empty cells are errors without it)."""
+    raw = f.mapping.get("missing")
+    f.used.add("missing")
+    if raw is None:
+        return None
+    if isinstance(raw, (dict, list, bool)) or not str(raw).strip():
+        f.errors.add(
+            f"{f.what}: 'missing' must be the text an empty cell shows, such as —, got {_kind(raw)}",
+            f.where("missing"),
+        )
+        return None
+    return str(raw).strip()
+
+
+def _check_empty_cells(what: str, table: CsvTable, columns: list[Column], errors: ErrorCollector) -> None:
+    """An empty cell of a column that does not allow it is an error at its line: nothing blank by mistake."""
+    for column in columns:
+        if column.missing is not None or column.key not in table.header:
+            continue
+        for row, line in zip(table.rows, table.lines, strict=True):
+            if row[column.key] == "":
+                errors.add(
+                    f"{what}: empty cell in column '{column.key}' (fill it, or give the column "
+                    "'missing: —' under 'columns:', the text an empty cell shows)",
+                    Location(table.path, line),
+                )
 
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -805,6 +912,7 @@ def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollec
         when=f.text("when"),
         value=f.text("value"),
         show_title=f.flag("show_title"),
+        where={key: entry.where(key) for key in entry},
     )
     f.check_unknown(CHART_KEYS)
     return spec

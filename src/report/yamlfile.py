@@ -154,14 +154,25 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class BadDate:
+    """An impossible date (`2024-02-30`) as read: kept in place so that the rest of the file is
+    read too; schema.bad_dates() reports it at the key that holds it, with the key named."""
+
+    text: str
+    reason: str
+    location: Location
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """A date or time; an impossible one (`2024-02-30`) is an error at its place."""
+    """A date or time; an impossible one (`2024-02-30`) becomes a BadDate, reported later."""
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError) as error:
-        raise ReportError(
-            f"invalid date {node.value!r}: {error}", _location(loader.path, node.start_mark)
-        ) from None
+        return BadDate(node.value, str(error), _location(loader.path, node.start_mark))
 
 
 _MERGE = "tag:yaml.org,2002:merge"
