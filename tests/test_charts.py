@@ -163,15 +163,15 @@ charts:
         ),
         (
             "    kind: line\n    figures: [a]\n",
-            "data/figures.yaml:5:3: chart 'c': figure 'a' is not a series (give it 'series: {period: value}')",
+            "data/figures.yaml:9:5: chart 'c': figure 'a' is not a series (give it 'series: {period: value}')",
         ),
         (
             "    kind: bar\n    figures: [aa]\n",
-            "data/figures.yaml:5:3: chart 'c': unknown figure 'aa' (did you mean 'a'?)",
+            "data/figures.yaml:9:5: chart 'c': unknown figure 'aa' (did you mean 'a'?)",
         ),
         (
             "    kind: line\n    figures: [s]\n    periods: [2019]\n",
-            "data/figures.yaml:5:3: chart 'c': figure 's' has no period 2019 (it has 2020, 2021)",
+            "data/figures.yaml:10:5: chart 'c': figure 's' has no period 2019 (it has 2020, 2021)",
         ),
         (
             "    kind: timeline\n",
@@ -205,7 +205,7 @@ def test_negative_values_need_a_signed_figure(tmp_path):
     result = run_cli("check", str(project))
     assert (result.returncode, result.stderr.strip()) == (
         2,
-        "data/figures.yaml:5:3: chart 'c': figure 'b' is negative (-3) but not signed "
+        "data/figures.yaml:5:38: chart 'c': figure 'b' is negative (-3) but not signed "
         "(set 'signed: true' on the figure to chart values below zero)",
     )
 
@@ -235,7 +235,7 @@ def test_a_share_chart_refuses_negative_parts(tmp_path):
     result = run_cli("check", str(project))
     assert (result.returncode, result.stderr.strip()) == (
         2,
-        "data/figures.yaml:5:3: chart 'c': figure 'a' is negative (-3); the parts of a share chart cannot be",
+        "data/figures.yaml:5:40: chart 'c': figure 'a' is negative (-3); the parts of a share chart cannot be",
     )
 
 

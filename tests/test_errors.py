@@ -288,7 +288,7 @@ CASES = {
             + "}\n"
         },
         [
-            "data/figures.yaml:6:3: chart 'c': its title and labels have 2,306 characters together; at most 2,000 fit on one chart (shorten the labels in 'labels')"
+            "data/figures.yaml:6:3: chart 'c': its title and labels have 2,006 characters together; at most 2,000 fit on one chart (shorten the labels in 'labels')"
         ],
     ),
     # -- sections

@@ -310,25 +310,25 @@ NUMBER_CASES = {
     "a compute past 15 digits": (
         FIGURES + "  big:\n    label: كبير\n    compute: pupils * pupils * pupils\n",
         [
-            "data/figures.yaml:5:3: figure 'big': the computed value has 16 digits before the decimal point; at most 15 are allowed"
+            "data/figures.yaml:7:5: figure 'big': the computed value has 16 digits before the decimal point; at most 15 are allowed"
         ],
     ),
     "a float compute that overflows": (
         "figures:\n  a:\n    label: أ\n    value: 99999999999999.5\n  big:\n    label: كبير\n    compute: "
         + " * ".join(["a"] * 30)
         + "\n",
-        ["data/figures.yaml:5:3: figure 'big': the computed value is not finite"],
+        ["data/figures.yaml:7:5: figure 'big': the computed value is not finite"],
     ),
     "an integer compute without end": (
         "figures:\n  a:\n    label: أ\n    value: 999999999999999\n  big:\n    label: كبير\n    compute: "
         + " * ".join(["a"] * 400)
         + "\n",
-        ["data/figures.yaml:5:3: figure 'big': cannot compute: the result is too large"],
+        ["data/figures.yaml:7:5: figure 'big': cannot compute: the result is too large"],
     ),
     "round to a billion places": (
         FIGURES + "  r:\n    label: ر\n    compute: round(pupils, -1000000000)\n",
         [
-            "data/figures.yaml:5:3: figure 'r': cannot compute: round() takes a whole number of places between -15 and 15"
+            "data/figures.yaml:7:5: figure 'r': cannot compute: round() takes a whole number of places between -15 and 15"
         ],
     ),
     "1e-400, read as zero": (
@@ -341,7 +341,7 @@ NUMBER_CASES = {
     ),
     "a compute nested without end": (
         FIGURES + "  deep:\n    label: عميق\n    compute: " + "-" * 9_000 + "pupils\n",
-        ["data/figures.yaml:5:3: figure 'deep': the compute expression nests too deeply"],
+        ["data/figures.yaml:7:5: figure 'deep': the compute expression nests too deeply"],
     ),
 }
 

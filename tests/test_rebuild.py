@@ -119,7 +119,7 @@ def test_diff_and_whats_new_between_two_editions(project):
 
 def test_watch_rebuilds_after_a_change_and_survives_errors(project):
     process = subprocess.Popen(
-        [sys.executable, "-m", "report", "build", str(project), "--watch", "-q"],
+        [sys.executable, "-m", "report", "build", str(project), "--watch"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -299,7 +299,8 @@ def test_values_stand_on_their_own_bidi_island(tmp_path):
     project = load_project(make_project(tmp_path / "project", files))
     values, formatter, charts = _prepare(project)
     html, _ = DocumentBuilder(project, values, formatter, charts).render()
-    assert "في الرباط ومنها بالرباط بلغ العدد \u2066141.241\u2069 وبـ\u206642,6%\u2069" in html
+    # (A no-break space after a number keeps it with the word that follows.)
+    assert "في الرباط ومنها بالرباط بلغ العدد \u2066141.241\u2069\xa0وبـ\u206642,6%\u2069" in html
     # Values in the built-in templates too: the cover's date.
     assert "\u206717 ماي 2024\u2069" in html
     # ... but not in attributes and metadata, where the marks would be taken literally.

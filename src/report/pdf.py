@@ -12,7 +12,7 @@ from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
-from . import files, limits
+from . import files, limits, placement
 from .errors import Location, ReportError
 from .project import find_font
 
@@ -243,9 +243,27 @@ def render_pdf(
     if logger.isEnabledFor(logging.INFO):
         progress.addHandler(handler)
     try:
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
-        laid_out = document.render(stylesheets=[stylesheet], font_config=fonts, **options)
+        laid_out = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=fonts, **options
+        )
+        # A chart pushed whole to the next page behind a large gap goes after the next
+        # paragraph, and the document is laid out again; kept only when the gaps shrink.
+        score = placement.gap_score(laid_out)
+        for _ in range(placement.MAX_ROUNDS if score else 0):
+            moved = html
+            for anchor in placement.gaps_before_charts(laid_out):
+                moved = placement.move_after_next_paragraph(moved, anchor)
+            if moved == html:
+                break
+            trial = weasyprint.HTML(string=moved, base_url=base_url, url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=fonts, **options
+            )
+            trial_score = placement.gap_score(trial)
+            if trial_score >= score:
+                break
+            html, laid_out, score = moved, trial, trial_score
+            logger.info("moved a chart after the next paragraph to fill a page")
         logger.info("laid out %d pages", len(laid_out.pages))
         pdf = laid_out.write_pdf(**options)
     except FatalURLFetchingError as error:

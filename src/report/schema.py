@@ -893,6 +893,7 @@ def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollec
     if kind == "timeline":
         if not entry.get("when"):
             errors.add(f"{what}: a timeline needs 'when': a series of dates or years by event", at)
+            return None  # reported: nothing more to check against the figures
     elif not figures:
         errors.add(f"{what}: 'figures' must list the figures the chart shows", at)
     spec = ChartSpec(
