@@ -140,7 +140,7 @@ def test_a_glyph_missing_from_every_font_is_an_error(tmp_path):
     assert message.startswith(
         "data/figures.yaml:5:3: chart 'snow': Glyph 9731 (\\N{SNOWMAN}) missing from font(s) "
     )
-    assert "Noto Naskh Arabic" in message and "Noto Serif" in message and "\n" not in message
+    assert "Noto Naskh Arabic" in message and "Noto Sans" in message and "\n" not in message
 
 
 CHART_BASE = """\

@@ -63,7 +63,7 @@ PLANTED = [
     "data/figures.yaml:8:5: figure 'rate': unknown figure 'totl'",
     "data/figures.yaml:24:5: chart 'by_kind': unknown figure 'nothere'",
     "data/sections/01-a.md:3:25: unknown name 'regoin' (did you mean 'region'?)",
-    "data/sections/02-b.md:3: 'percent' on figure 'subscribers', which is not a percentage (unit 'مشترك')",
+    "data/sections/02-b.md:3:28: 'percent' on figure 'subscribers', which is not a percentage (unit 'مشترك')",
 ]
 
 
@@ -100,7 +100,7 @@ def test_errors_in_sections_come_with_errors_in_data(tmp_path):
         2,
         [
             "data/s.csv:4: figure 's': period 2021 is given twice (first on line 3)",
-            "data/sections/01.md:3: 'percent' on figure 'a', which is not a percentage (unit 'مدرسة')",
+            "data/sections/01.md:3:8: 'percent' on figure 'a', which is not a percentage (unit 'مدرسة')",
         ],
     )
 

@@ -179,7 +179,24 @@ def _gather(spec: ChartSpec, data: Data, values: dict[str, Resolved]) -> ChartDa
     common.update(orientation=spec.orientation, style=spec.style, colors=list(spec.colors))
 
     marking = _Marks()
+    if spec.kind == "bar" and len(figures) == 1 and figures[0].series:
+        # One series in a bar chart: one bar per period (its latest value alone would hide the rest).
+        only = figures[0]
+        periods = list(dict.fromkeys(spec.periods or only.series))
+        numbers = [only.series.get(p) for p in periods]
+        check_signs([only.figure.name] * len(numbers), numbers)
+        marks = [[marking.mark(only.qualifier) for _ in periods]]
+        return ChartData(
+            categories=[labels.get(p, p) for p in periods], series=[("", numbers)], marks=marks,
+            mark_notes=marking.notes(), **common,
+        )  # fmt: skip
     if spec.kind in ("bar", "share"):
+        series = [r.figure.name for r in figures if r.series]
+        if series:
+            raise fail(
+                f"figure '{series[0]}' is a series: a {spec.kind} chart of several figures shows one value "
+                "each (chart a series alone, or use kind: grouped or line)"
+            )
         numbers = [r.number for r in figures]
         check_signs(list(spec.figures), numbers)
         if spec.kind == "share" and sum(numbers) <= 0:

@@ -185,10 +185,16 @@ def draw_svg(chart: ChartData, style: ChartStyle, formatter: Formatter, shaping:
 
 def value_formatter(formatter: Formatter, percent: bool) -> FuncFormatter:
     """Tick labels in the same number style and digits as the text."""
+
     # On an island: "٪٤٥" with Arabic-Indic digits, as in the text (the tick has no strong letter).
-    return FuncFormatter(
-        lambda v, _: formatter.island(formatter.percent(v, 0) if percent else formatter.number(v, 1))
-    )
+    def tick(value: float, _position) -> str:
+        value = 0.0 if abs(value) < 1e-12 else value  # never "-0%"
+        # Whole ticks without decimals; a tick between whole percents keeps its decimal
+        # ("-0,5%"), so that no two ticks print the same label.
+        decimals = 0 if float(value).is_integer() else 1
+        return formatter.island(formatter.percent(value, decimals) if percent else formatter.number(value, 1))
+
+    return FuncFormatter(tick)
 
 
 def _value_axis_right(axes, formatter: Formatter, percent: bool, axis: str = "y") -> None:
@@ -433,10 +439,11 @@ def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     texts = []
     numbers = [v for _, values in chart.series for v in values if v is not None]
     for index, (name, values) in enumerate(chart.series):
-        points = [(x, v) for x, v in zip(positions, values, strict=True) if v is not None]
-        xs, ys = zip(*points, strict=True) if points else ((), ())
+        # A period without a value is a gap in the line (NaN), not a straight line across it.
+        ys = [float("nan") if v is None else v for v in values]
         (line,) = axes.plot(
-            xs, ys, marker=markers[index % len(markers)], color=colours[index % len(colours)], linewidth=2,
+            positions, ys, marker=markers[index % len(markers)], color=colours[index % len(colours)],
+            linewidth=2,
         )  # fmt: skip
         entries.append((line, label(name)))
         marks = _marks(chart, index, len(values))

@@ -25,6 +25,15 @@ from .qualifiers import qualifier_of
 _RANGE = re.compile(r"(?<![\d\-\u2010-\u2013.,])(\d+)[-\u2010-\u2013](\d+)(?![\d\-\u2010-\u2013]|[.,]\d)")
 PERCENT_UNITS = ("%", "٪", "في المائة")
 _URL = re.compile(r"((?:https?://|www\.)\S+)")
+# An address, or a word with Latin letters (and the digits and signs that belong to it).
+_LATIN = re.compile(
+    r"((?:https?://|www\.)\S+|(?=[0-9]*[A-Za-z])[0-9A-Za-z](?:[0-9A-Za-z+&'._\-/]*[0-9A-Za-z+])?)"
+)
+# A range, or a number with a sign or a percent: it stands on its own island.
+_SIGNED = re.compile(
+    r"[+\-\u2212]?[0-9٠-٩][0-9٠-٩.,٫٬]*(?:\u2013\u2060[0-9٠-٩][0-9٠-٩.,٫٬]*)?[%٪]|"
+    r"[+\-\u2212][0-9٠-٩][0-9٠-٩.,٫٬]*|[0-9٠-٩]+\u2013\u2060[0-9٠-٩]+"
+)
 _DIGIT_RUN = re.compile(r"[0-9٠-٩]+(?:[.,٫٬][0-9٠-٩]+)*")
 _WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -143,16 +152,27 @@ class Formatter:
         return grammar.ordinal(value, gender, case, definite)
 
     def text(self, value: str) -> str:
-        """Text from data in the digit style, a range of numbers with an en dash: '2020–2021'."""
+        """Text from data in the digit style: '2020-2021' prints '2020–2021' (or '٢٠٢٠–٢٠٢١').
+
+        Addresses and Latin words keep their own characters ("https://x.org/2023", "4DX",
+        "C001", "Canal+") and stand on left-to-right islands; a range of numbers and a number
+        with a sign stand on islands of the digit style, so that an Arabic word before them
+        cannot turn "2020–2023" into "2023–2020" or move a "%".
+        """
         if not value:
             return value
-        # An address is copied, not read: its digits and hyphens stay as written.
-        parts = _URL.split(value)
-        for index in range(0, len(parts), 2):
+        parts = _LATIN.split(value)
+        for index, part in enumerate(parts):
+            if index % 2:
+                parts[index] = isolate(part)  # an address or a Latin word, as written
+                continue
             # The word joiner keeps "2020–2021" on one line (a line may break after an en dash).
-            ranged = _RANGE.sub("\\1\u2013\u2060\\2", parts[index])
+            part = _RANGE.sub("\\1\u2013\u2060\\2", part)
             # Separators only between digits: a comma in the prose stays a comma.
-            parts[index] = _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), ranged)
+            part = _DIGIT_RUN.sub(lambda m: self.convert_digits(m.group()), part)
+            if self.digits == "arabic-indic":
+                part = part.replace("%", "٪")
+            parts[index] = _SIGNED.sub(lambda m: self.island(m.group()), part)
         return "".join(parts)
 
     def date_range(self, start: date, end: date) -> str:
@@ -171,7 +191,7 @@ class Formatter:
 
     def percent(self, value: float, decimals: int = 1, words: bool = False) -> str:
         """A value in percent units: '47,3%' or '47,3 في المائة'."""
-        number = self.number(round(value, decimals), decimals)
+        number = self.number(value, decimals)  # rounded half up there, like every number
         if words:
             return f"{number}\u00a0في\u00a0المائة"
         return number + ("٪" if self.digits == "arabic-indic" else "%")

@@ -213,6 +213,10 @@ class DocumentBuilder:
                 ]
                 for r in figures
             ]
+            # A column with nothing in it (no figure gives a unit, or a period) is left out.
+            empty = [i for i in (2, 3) if not any(row[i][0] for row in rows)]
+            header = [h for i, h in enumerate(header) if i not in empty]
+            rows = [[cell for i, cell in enumerate(row) if i not in empty] for row in rows]
         return TableView(number, spec.caption, source_text, header, rows)
 
     def _figure_text(self, resolved: Resolved, value: float | None = None) -> str:
@@ -306,7 +310,9 @@ class DocumentBuilder:
             # A percentage already carries its sign; repeating it as a unit line says nothing.
             noun = self.nouns.get(name)
             unit = "" if _is_percent(figure.unit) else self.formatter.noun_after(resolved.number, noun)
-            items.append(KeyFigure(figure.label, value, unit, self.formatter.text(figure.period or "")))
+            # A series stands for its latest period: the card says which.
+            period = figure.period or (list(resolved.series)[-1] if resolved.series else "")
+            items.append(KeyFigure(figure.label, value, unit, self.formatter.text(period)))
         return items
 
     def _edition(self, edition: str | None, case: str = "nom") -> str:

@@ -257,6 +257,18 @@ class Narrative:
                     f"unknown filter '{node.name}'{suggest(node.name, self.env.filters)}",
                     _where(section.path, lines, node.lineno, node.name),
                 )
+            elif node.name == "percent":
+                # Found before rendering, so that it comes with every other error of the section.
+                target = node.node.node if isinstance(node.node, nodes.Getitem) else node.node
+                figure = self.data.figures.get(target.name) if isinstance(target, nodes.Name) else None
+                if figure is not None and figure.unit not in PERCENT_UNITS:
+                    declared = self.data.units.get(figure.unit or "")
+                    shown = declared.singular if declared else figure.unit
+                    unit = f"unit '{shown}'" if figure.unit else "it has no unit; give it unit: '%'"
+                    errors.add(
+                        f"'percent' on figure '{figure.name}', which is not a percentage ({unit})",
+                        _where(section.path, lines, node.lineno, "percent"),
+                    )
         registries = {
             "quote": self.data.quotes,
             "table": self.data.tables,
@@ -527,7 +539,8 @@ def template_filters(formatter: Formatter, data: Data | None = None) -> dict[str
         figure = value.figure if isinstance(value, Value) else None
         if figure is not None and not _is_percentage(value):
             # "١٤٨٬٦٠٠٪" for 148.600 subscribers: a wrong sign on a right number.
-            unit = f"unit '{figure._unit}'" if figure._unit else "it has no unit; give it unit: '%'"
+            shown = units[figure._unit].singular if figure._unit in units else figure._unit
+            unit = f"unit '{shown}'" if figure._unit else "it has no unit; give it unit: '%'"
             raise ReportError(f"'percent' on figure '{figure.name}', which is not a percentage ({unit})")
         return claim(value, formatter.island(formatter.percent(_number(value), decimals, words)), bare)
 

@@ -88,5 +88,7 @@ def move_after_next_paragraph(html: str, anchor: str) -> str:
     following = re.match(r"\s*<p>.*?</p>(\s*<blockquote class=\"quote\">.*?</blockquote>)?", html[end:], re.S)
     if following is None:
         return html
+    if re.match(r"\s*<figure", html[end + following.end() :]):
+        return html  # that paragraph introduces the next chart or table: it stays with it
     chart, paragraph = html[opening.start() : end], following.group()
     return html[: opening.start()] + paragraph.strip() + "\n" + chart + html[end + following.end() :]

@@ -60,8 +60,8 @@ class Settings:
     chart_fonts: tuple[str, ...] = (
         "NotoNaskhArabic-Regular.ttf",
         "NotoNaskhArabic-Bold.ttf",
-        "NotoSerif-Regular.ttf",
-        "NotoSerif-Bold.ttf",
+        "NotoSans-Regular.ttf",
+        "NotoSans-Bold.ttf",
     )
     location: Location | None = None
 
