@@ -161,6 +161,11 @@ class Formatter:
         """
         if not value:
             return value
+        return "".join(
+            segment if island else self._text_outside_islands(segment) for island, segment in _islands(value)
+        )
+
+    def _text_outside_islands(self, value: str) -> str:
         parts = _LATIN.split(value)
         for index, part in enumerate(parts):
             if index % 2:
@@ -215,6 +220,27 @@ class Formatter:
         # After the day the month is in the genitive: "9 ذي القعدة".
         month = grammar.genitive_month(day.month_name("ar"))
         return self._digits_only(f"{day.day} {month} {day.year} هـ")
+
+
+def _islands(text: str) -> list[tuple[bool, str]]:
+    """The text cut into (already an island?, segment): a number the formatter isolated is
+    printed as it is, not converted or isolated again."""
+    segments: list[tuple[bool, str]] = []
+    depth, start = 0, 0
+    for position, char in enumerate(text):
+        if char in "\u2066\u2067\u2068":
+            if depth == 0 and position > start:
+                segments.append((False, text[start:position]))
+                start = position
+            depth += 1
+        elif char == "\u2069" and depth:
+            depth -= 1
+            if depth == 0:
+                segments.append((True, text[start : position + 1]))
+                start = position + 1
+    if start < len(text):
+        segments.append((depth > 0, text[start:]))
+    return segments
 
 
 def noun_of(unit) -> grammar.Noun:
