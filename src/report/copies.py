@@ -343,14 +343,24 @@ def make_copies(project_path, recipients_file: Path, combined: bool = False, sig
             rows = _write_distribution(root, result.output, recipients, staging, combined, signing)
             _commit(staging, folder)
         except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise ReportError(f"cannot write the copies: {error.strerror}", Location(folder)) from None
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise
     combined_path = folder / "all-copies.pdf" if combined else None
     seconds = time.perf_counter() - started
     return CopiesResult(folder, folder / "register.csv", rows, combined_path, seconds)
+
+
+def _remove(folder: Path) -> None:
+    """Remove an unfinished folder. A stamping process killed a moment ago may still be
+    closing a file in it on a loaded machine: a few tries, then the next run removes it."""
+    for _ in range(10):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
 
 
 def _write_distribution(
