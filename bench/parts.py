@@ -125,7 +125,9 @@ class Part:
         from weasyprint.formatting_structure import boxes
         from weasyprint.layout.background import layout_backgrounds
 
-        for number, (page, (context, current, state)) in enumerate(zip(self.pages, self.margins), 1):
+        for number, (page, (context, current, state)) in enumerate(
+            zip(self.pages, self.margins, strict=True), 1
+        ):
             box = page._page_box
             kept = tuple(child for child in box.children if not isinstance(child, boxes.MarginBox))
             state = copy.deepcopy(state)
@@ -169,11 +171,13 @@ class Typesetter:
         _MARGINS = []
         try:
             css = [
-                self.weasyprint.CSS(string=self.css + extra_css, base_url=self.base_url, font_config=self.fonts)
+                self.weasyprint.CSS(
+                    string=self.css + extra_css, base_url=self.base_url, font_config=self.fonts
+                )
             ]
-            document = self.weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-                stylesheets=css, font_config=self.fonts, pdf_tags=True
-            )
+            document = self.weasyprint.HTML(
+                string=html, base_url=self.base_url, url_fetcher=self.fetcher
+            ).render(stylesheets=css, font_config=self.fonts, pdf_tags=True)
             part = Part(document, _MARGINS, pad)
         finally:
             _MARGINS = None
@@ -307,9 +311,9 @@ def compare(one: dict, other: dict) -> list[str]:
     problems = []
     if len(one["pages"]) != len(other["pages"]):
         problems.append(f"page count {len(one['pages'])} != {len(other['pages'])}")
-    for number, (a, b) in enumerate(zip(one["pages"], other["pages"]), 1):
-        if a != b:
-            problems.append(f"text of page {number} differs")
+    differ = [n for n, (a, b) in enumerate(zip(one["pages"], other["pages"], strict=False), 1) if a != b]
+    if differ:
+        problems.append(f"text differs on {len(differ)} of {len(one['pages'])} pages (first: {differ[0]})")
     for key in ("outline", "links", "roles", "lang"):
         if one[key] != other[key]:
             problems.append(f"{key} differs ({len(one[key] or [])} / {len(other[key] or [])} items)")
@@ -344,7 +348,9 @@ def parallel(html: str, css: str, base: Path, roots, font_dirs, workers: int = 2
 
     head, pieces, tail = split(html)
     jobs = [head + piece + tail for piece in pieces]
-    with get_context("fork").Pool(workers, initializer=_worker_init, initargs=(css, base, roots, font_dirs)) as pool:
+    with get_context("fork").Pool(
+        workers, initializer=_worker_init, initargs=(css, base, roots, font_dirs)
+    ) as pool:
         results = pool.map(_worker_part, jobs, chunksize=1)
     writer = PdfWriter()
     for data in results:
@@ -380,9 +386,13 @@ def run(project: Path, name: str, timings: bool = True) -> dict:
         return result
 
     changed = change_one_section(html)
-    result["single"] = median(lambda: Typesetter(css, base, roots, font_dirs).single(html).write_pdf(pdf_tags=True))
+    result["single"] = median(
+        lambda: Typesetter(css, base, roots, font_dirs).single(html).write_pdf(pdf_tags=True)
+    )
     result["single_layout"] = median(lambda: Typesetter(css, base, roots, font_dirs).single(html))
-    result["cold"] = median(lambda: Typesetter(css, base, roots, font_dirs).parts(html).write_pdf(pdf_tags=True))
+    result["cold"] = median(
+        lambda: Typesetter(css, base, roots, font_dirs).parts(html).write_pdf(pdf_tags=True)
+    )
 
     def warm_change():
         warm = Typesetter(css, base, roots, font_dirs)
@@ -418,8 +428,11 @@ def main(arguments: list[str]) -> None:
     for name, project in projects:
         r = run(project, name, timings)
         if not timings:
-            print(f"{name}: {r['pages']} pages, {r['parts']} parts; equivalence: "
-                  f"{'; '.join(r['problems']) or 'same'}; repeatable bytes: {r['repeatable']}", flush=True)
+            print(
+                f"{name}: {r['pages']} pages, {r['parts']} parts; equivalence: "
+                f"{'; '.join(r['problems']) or 'same'}; repeatable bytes: {r['repeatable']}",
+                flush=True,
+            )
             continue
         print(
             f"{r['name']}: {r['pages']} pages, {r['parts']} parts; equivalence: "
