@@ -123,6 +123,8 @@ class Figure:
     # Periods of a CSV series whose cell is empty, allowed by `missing: true`: no value, shown as a gap.
     gaps: tuple[str, ...] = ()
     order: tuple[str, ...] = ()  # with gaps: every period of the series, in the file's order
+    # Where its number comes from outside YAML: "data/stats.xlsx:Sheet1!B2:B4", "data/x.csv, column 'n'".
+    origin: str | None = field(default=None, compare=False)
     # Where each of its keys was written ("compute", "series", ...): errors point at the key at fault.
     where: dict[str, Location] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -631,8 +633,9 @@ def _read_figure(
         errors.add(f"{what}: give exactly one of 'value', 'series', 'compute' (found {found})", at)
     gaps: list[str] = []
     order: list[str] = []
+    origin: list[str] = []
     series = (
-        _read_series(entry, what, errors, load_csv, signed, gaps, order, load_workbook)
+        _read_series(entry, what, errors, load_csv, signed, gaps, order, load_workbook, origin)
         if "series" in given
         else None
     )
@@ -640,7 +643,7 @@ def _read_figure(
         return None  # its problem is reported (a CSV file read once, reported once)
     if isinstance(entry.get("value"), LocatedDict):
         f.used.add("value")
-        value = _read_cell_value(entry, what, errors, load_workbook, signed)
+        value = _read_cell_value(entry, what, errors, load_workbook, signed, origin)
         if value is None:
             return None  # reported at the cell
     else:
@@ -664,6 +667,7 @@ def _read_figure(
         signed=signed,
         gaps=tuple(gaps),
         order=tuple(order) if gaps else (),
+        origin=origin[0] if origin else None,
         where={key: entry.where(key) for key in entry},
     )
     f.used.update({"approx", "qualifier", "series"})
@@ -703,6 +707,7 @@ def _read_series(
     gaps: list[str],
     order: list[str],
     load_workbook: WorkbookLoader | None = None,
+    origin: list[str] | None = None,
 ) -> dict[str, float] | None:
     """The series of a figure; a CSV series also fills `gaps` (periods without a value, allowed by
     `missing: true`) and `order` (its periods in the file's order)."""
@@ -761,6 +766,8 @@ def _read_series(
             if value is not None:
                 series[row[key]] = value
         _check_percent(table, column, entry, what, errors)
+        if origin is not None and table.rows:
+            origin.append(_origin(table, file, column))
         if not series and not cell_errors(errors):
             errors.add(f"{what}: column '{column}' of {file} has no value", raw.where("value"))
         if not series:
@@ -1009,8 +1016,22 @@ def _check_percent(
         )
 
 
+def _origin(table: CsvTable, file: str, column: str) -> str:
+    from .workbook import WorkbookTable, sheet_ref
+
+    if isinstance(table, WorkbookTable):
+        first, last = table.refs[0][column], table.refs[-1][column]
+        return f"data/{file}:{sheet_ref(table.sheet, first if first == last else f'{first}:{last}')}"
+    return f"data/{file}, column '{column}'"
+
+
 def _read_cell_value(
-    entry: LocatedDict, what: str, errors: ErrorCollector, load_workbook: WorkbookLoader | None, signed: bool
+    entry: LocatedDict,
+    what: str,
+    errors: ErrorCollector,
+    load_workbook: WorkbookLoader | None,
+    signed: bool,
+    origin: list[str],
 ) -> float | None:
     """`value: {workbook: stats.xlsx, sheet: Sheet1, cell: C7}`: one cell as the figure's value."""
     from .errors import ReportError
@@ -1049,6 +1070,7 @@ def _read_cell_value(
         errors.add("expected a number, got an empty cell", place)
         return None
     value = cell_number(text, place, errors, signed)
+    origin.append(f"data/{name}:{place.cell}")
     if value is not None and percent and str(entry.get("unit") or "").strip() not in _PERCENT_UNITS:
         errors.add(f"{what}: the cell shows a percentage ({text}%): give the figure 'unit: \"%\"'", place)
         return None
