@@ -113,7 +113,11 @@ def figures_command(path: Path | str | None) -> str:
         fields.append(("used in", ", ".join(uses[name]) if uses[name] else "UNUSED: printed nowhere"))
         rows.append((f"{name}  {figure.label}", fields))
 
-    out = [f"figures of {project.root} ({len(data.figures)}):"]
+    try:
+        shown = project.root.relative_to(Path.cwd())
+    except ValueError:
+        shown = project.root
+    out = [f"figures of {shown} ({len(data.figures)}):"]
     width = max(len(label) for _, fields in rows for label, _ in fields) if rows else 0
     for title, fields in rows:
         out.append("")
