@@ -360,14 +360,14 @@ def _ods_info(archive: zipfile.ZipFile, path: Path) -> tuple[list[SheetInfo], di
             first, count = column[0], cell["columns"]
             if cell["used"]:
                 sheet.use(row[0] + repeat[0] - 1, first + count - 1)
-                if sheet.cells > MAX_WORKBOOK_CELLS:
-                    raise _too_many(sheet.name, path)
-                for r in range(row[0], row[0] + repeat[0]):
-                    for c in range(first, first + count):
-                        if cell["percent"]:
-                            sheet.percent.add((r, c))
-                        if cell["uncached"]:
-                            sheet.uncached.add((r, c))
+                # calamine reads every sheet of an .ods file at once: all of them count.
+                if sum(s.cells for s in sheets) > MAX_WORKBOOK_CELLS:
+                    raise _too_many(sheet.name, path, together=len(sheets) > 1)
+                if cell["percent"] or cell["uncached"]:
+                    marked = sheet.percent if cell["percent"] else sheet.uncached
+                    marked.update(
+                        (r, c) for r in range(row[0], row[0] + repeat[0]) for c in range(first, first + count)
+                    )
             rows, columns = cell["span"]
             if rows > 1 or columns > 1:
                 sheet.merges.append((row[0], first, row[0] + rows - 1, first + columns - 1))
@@ -384,9 +384,10 @@ def _count(text: str | None) -> int:
     return int(text) if text and text.isdigit() and int(text) > 0 else 1
 
 
-def _too_many(sheet: str, path: Path) -> ReportError:
+def _too_many(sheet: str, path: Path, together: bool = False) -> ReportError:
+    what = f"the sheets up to '{sheet}' span" if together else f"the sheet '{sheet}' spans"
     return ReportError(
-        f"refused: the sheet '{sheet}' spans more than {MAX_WORKBOOK_CELLS:,} cells "
+        f"refused: {what} more than {MAX_WORKBOOK_CELLS:,} cells "
         "(a cell far down or far right?)",
         Location(path),
     )
