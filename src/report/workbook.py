@@ -387,8 +387,7 @@ def _count(text: str | None) -> int:
 def _too_many(sheet: str, path: Path, together: bool = False) -> ReportError:
     what = f"the sheets up to '{sheet}' span" if together else f"the sheet '{sheet}' spans"
     return ReportError(
-        f"refused: {what} more than {MAX_WORKBOOK_CELLS:,} cells "
-        "(a cell far down or far right?)",
+        f"refused: {what} more than {MAX_WORKBOOK_CELLS:,} cells (a cell far down or far right?)",
         Location(path),
     )
 
