@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     copies.add_argument("--combined", action="store_true", help="also write all copies as one print file")
     _signing_options(copies)
 
+    new = commands.add_parser("new", help="create a new project that builds at once")
+    new.add_argument("folder", help="the folder to create (new or empty)")
+
+    figures = commands.add_parser(
+        "figures", help="list every figure as printed, with its source and where it is used"
+    )
+    figures.add_argument("project", nargs="?", default=".", help="project folder (default: current folder)")
+
     diff = commands.add_parser(
         "diff",
         help="list the figures and sections that changed between two editions",
@@ -144,6 +152,19 @@ def main(argv: list[str] | None = None) -> int:
             done = make_copies(args.project, args.recipients, args.combined, _signing(args))
             print(f"wrote {done.copies} copies and {done.register.name} to {done.folder}", end="")
             print(f" in {done.seconds:.1f} s")
+        elif args.command == "new":
+            from .new import new_project
+
+            written = new_project(args.folder)
+            folder = Path(args.folder)
+            print(f"created {folder} ({len(written)} files):")
+            for path in written:
+                print(f"  {path.relative_to(folder).as_posix()}")
+            print(f"next: python -m report build {folder}")
+        elif args.command == "figures":
+            from .listing import figures_command
+
+            print(figures_command(args.project))
         elif args.command == "diff":
             from .editions import diff_command
 

@@ -30,11 +30,12 @@ def _escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    """A place in a project file: path, and line and column when the source has them."""
+    """A place in a project file: path, and line and column (or a workbook's cell) when known."""
 
     path: Path
     line: int | None = None
     column: int | None = None
+    cell: str | None = None  # a workbook's cell, written as a spreadsheet does: `Sheet1!C7`
 
     def display(self, root: Path | None = None) -> str:
         path = self.path
@@ -45,6 +46,8 @@ class Location:
             except ValueError:
                 pass
         text = _escape(str(path))
+        if self.cell is not None:
+            return f"{text}:{_escape(self.cell)}"
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:

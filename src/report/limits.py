@@ -127,3 +127,18 @@ MAX_CHART_POINTS = 100
 # characters took 27 s to draw, 100 of 20 characters 3.7 s (whole build). The default
 # briefing's most is 85, examples/water's 103.
 MAX_CHART_CHARACTERS = 2_000
+
+# -- workbooks (.xlsx, .ods: zip archives of XML) ----------------------------------------
+# A workbook is a zip file: its size on disk (MAX_FILE_BYTES) says little about what it
+# holds. A department's statistics workbook unpacks to well under 1 MB (the example's to
+# 20 KB); a zip bomb unpacks a few KB to gigabytes. Checked from the archive's own list of
+# members before any reader opens it, and again while the parts are read.
+MAX_WORKBOOK_UNPACKED_BYTES = 100 * 1024 * 1024
+# Unpacked / packed size of one member of more than 1 MB: spreadsheet XML packs 5 to 30
+# times; a bomb packs a thousand times and more.
+MAX_WORKBOOK_RATIO = 200
+MAX_WORKBOOK_MEMBERS = 10_000
+# Cells of a sheet's used rectangle (its last row x its last column; for an .ods file, of
+# all its sheets), since the reader holds the whole rectangle in memory: one cell written
+# at XFD1048576 would make 17 billion. The example's sheets have 40 cells.
+MAX_WORKBOOK_CELLS = 1_000_000

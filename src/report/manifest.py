@@ -35,7 +35,10 @@ MANIFEST_SUFFIX = ".manifest.json"
 # larger than half of limits.MAX_FILE_BYTES (a file past the limit would not be read back).
 EDITIONS_KEPT = 20
 logger = logging.getLogger("report")
-TOOLS = ("weasyprint", "matplotlib", "jinja2", "markdown-it-py", "babel", "pyyaml", "hijridate", "pydyf")
+TOOLS = (
+    "weasyprint", "matplotlib", "jinja2", "markdown-it-py", "babel", "pyyaml", "hijridate", "pydyf",
+    "python-calamine",
+)  # fmt: skip
 _PACKAGE = Path(__file__).resolve().parent
 
 

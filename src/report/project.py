@@ -6,11 +6,15 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import files
 from .errors import ErrorCollector, Location, ReportError
 from .schema import Data, SectionFile, Settings, read_data_file, read_settings
 from .yamlfile import CsvTable, load_csv, load_yaml, read_text
+
+if TYPE_CHECKING:
+    from .workbook import Workbook
 
 # The package's own templates and fonts: inside the wheel, or at the repository root
 # when the package runs from a source checkout (editable install).
@@ -139,6 +143,38 @@ def load_project(path: Path | str | None, errors: ErrorCollector | None = None) 
                     csv_cache[csv_path] = None
         return csv_cache[csv_path]
 
+    workbook_cache: dict[Path, Workbook | None] = {}
+
+    def workbook_loader(name: str, where: Location) -> Workbook | None:
+        """A workbook of data/, read once however many figures and tables name it."""
+        from .workbook import WORKBOOK_SUFFIXES, Workbook
+
+        book_path = (data_dir / name).resolve()
+        if not book_path.is_relative_to(data_dir.resolve()):
+            errors.add(f"workbook '{name}' is outside the project's data folder", where)
+            return None
+        if any(part.startswith(".") for part in Path(name).parts):
+            errors.add(f"workbook '{name}' is hidden (a name starting with '.'): it is not read", where)
+            return None
+        if book_path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            errors.add(
+                f"workbook '{name}': only .xlsx and .ods workbooks are read (save it as one; "
+                ".xlsm, .xls and the like are refused)",
+                where,
+            )
+            return None
+        if book_path not in workbook_cache:
+            workbook_cache[book_path] = None
+            if not book_path.is_file():
+                errors.add(f"workbook not found: data/{name}", where)
+            else:
+                inputs.append(data_dir / name)
+                try:
+                    workbook_cache[book_path] = Workbook(data_dir / name, roots)
+                except ReportError as error:
+                    errors.extend(error)
+        return workbook_cache[book_path]
+
     # Links out of the project, FIFOs and the like stop the load here, before anything is read.
     walk = files.Walk(roots)
     data_files = walk.files(data_dir, recursive=False)
@@ -150,7 +186,7 @@ def load_project(path: Path | str | None, errors: ErrorCollector | None = None) 
             continue
         inputs.append(yaml_path)
         try:
-            read_data_file(load_yaml(yaml_path, root), yaml_path, data, errors, csv_loader)
+            read_data_file(load_yaml(yaml_path, root), yaml_path, data, errors, csv_loader, workbook_loader)
         except ReportError as error:
             errors.extend(error)
             data.incomplete = True

@@ -11,12 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorCollector, Location
 from .limits import MAX_CHART_TEXT, MAX_NUMBER_DIGITS
 from .qualifiers import ALIASES, QUALIFIERS
 from .yamlfile import BadDate, CsvTable, LocatedDict, number_hint
+
+if TYPE_CHECKING:
+    from .workbook import Workbook
+
+# Opens a workbook of the project's data folder by name (None when it cannot: reported).
+WorkbookLoader = Callable[[str, Location], "Workbook | None"]
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Arabic letters and marks, words separated by single spaces (a unit's forms).
@@ -117,6 +123,8 @@ class Figure:
     # Periods of a CSV series whose cell is empty, allowed by `missing: true`: no value, shown as a gap.
     gaps: tuple[str, ...] = ()
     order: tuple[str, ...] = ()  # with gaps: every period of the series, in the file's order
+    # Where its number comes from outside YAML: "data/stats.xlsx:Sheet1!B2:B4", "data/x.csv, column 'n'".
+    origin: str | None = field(default=None, compare=False)
     # Where each of its keys was written ("compute", "series", ...): errors point at the key at fault.
     where: dict[str, Location] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -448,7 +456,7 @@ FIGURE_KEYS = (
     "qualifier", "approx", "parts", "includes", "note", "signed",
 )  # fmt: skip
 UNIT_KEYS = ("singular", "plural", "gender", "accusative", "dual")
-TABLE_KEYS = ("caption", "source", "figures", "csv", "columns")
+TABLE_KEYS = ("caption", "source", "figures", "csv", "workbook", "sheet", "range", "header", "columns")
 QUOTE_KEYS = ("text", "speaker", "role", "occasion", "date", "source")
 SOURCE_KEYS = ("title", "publisher", "date", "url")
 SECTION_KINDS = ("figures", "tables", "quotes", "facts", "sources", "charts", "units")
@@ -513,6 +521,7 @@ def read_data_file(
     data: Data,
     errors: ErrorCollector,
     load_csv: Callable[[str, Location], CsvTable | None],
+    load_workbook: WorkbookLoader | None = None,
 ) -> None:
     """Add the figures, tables, quotes, facts and sources of one YAML file to `data`."""
     if mapping is None:
@@ -542,7 +551,7 @@ def read_data_file(
                 continue
             data.locations[name] = at
             before = len(errors.errors)
-            _read_entry(kind, name, entry, at, data, errors, load_csv)
+            _read_entry(kind, name, entry, at, data, errors, load_csv, load_workbook)
             registry = data.facts if kind == "facts" else getattr(data, kind)
             if len(errors.errors) > before or name not in registry:
                 data.broken.add(name)
@@ -556,6 +565,7 @@ def _read_entry(
     data: Data,
     errors: ErrorCollector,
     load_csv: Callable[[str, Location], CsvTable | None],
+    load_workbook: WorkbookLoader | None = None,
 ) -> None:
     """Read one named entry of a data file into `data`, its errors into `errors`."""
     bad_dates(entry, f"{kind[:-1]} '{name}'", errors, None, at)
@@ -566,11 +576,11 @@ def _read_entry(
         errors.add(f"{kind[:-1]} '{name}' must be a mapping of fields", at)
         return
     if kind == "figures":
-        figure = _read_figure(name, entry, at, errors, load_csv)
+        figure = _read_figure(name, entry, at, errors, load_csv, load_workbook)
         if figure:
             data.figures[name] = figure
     elif kind == "tables":
-        table = _read_table(name, entry, at, errors, load_csv)
+        table = _read_table(name, entry, at, errors, load_csv, load_workbook)
         if table:
             data.tables[name] = table
     elif kind == "charts":
@@ -612,6 +622,7 @@ def _read_figure(
     at: Location,
     errors: ErrorCollector,
     load_csv: Callable[[str, Location], CsvTable | None],
+    load_workbook: WorkbookLoader | None = None,
 ) -> Figure | None:
     what = f"figure '{name}'"
     f = Fields(entry, what, errors)
@@ -622,16 +633,28 @@ def _read_figure(
         errors.add(f"{what}: give exactly one of 'value', 'series', 'compute' (found {found})", at)
     gaps: list[str] = []
     order: list[str] = []
-    series = _read_series(entry, what, errors, load_csv, signed, gaps, order) if "series" in given else None
+    origin: list[str] = []
+    series = (
+        _read_series(entry, what, errors, load_csv, signed, gaps, order, load_workbook, origin)
+        if "series" in given
+        else None
+    )
     if "series" in given and series is None:
         return None  # its problem is reported (a CSV file read once, reported once)
+    if isinstance(entry.get("value"), LocatedDict):
+        f.used.add("value")
+        value = _read_cell_value(entry, what, errors, load_workbook, signed, origin)
+        if value is None:
+            return None  # reported at the cell
+    else:
+        value = f.number("value", signed)
     compute = f.text("compute")
     qualifier = _read_qualifier(entry, what, errors)
     figure = Figure(
         name=name,
         label=f.text("label", required=True) or name,
         location=at,
-        value=f.number("value", signed),
+        value=value,
         series=series,
         compute=compute,
         unit=f.text("unit"),
@@ -644,6 +667,7 @@ def _read_figure(
         signed=signed,
         gaps=tuple(gaps),
         order=tuple(order) if gaps else (),
+        origin=origin[0] if origin else None,
         where={key: entry.where(key) for key in entry},
     )
     f.used.update({"approx", "qualifier", "series"})
@@ -682,6 +706,8 @@ def _read_series(
     signed: bool,
     gaps: list[str],
     order: list[str],
+    load_workbook: WorkbookLoader | None = None,
+    origin: list[str] | None = None,
 ) -> dict[str, float] | None:
     """The series of a figure; a CSV series also fills `gaps` (periods without a value, allowed by
     `missing: true`) and `order` (its periods in the file's order)."""
@@ -690,14 +716,19 @@ def _read_series(
     if not isinstance(raw, LocatedDict) or not raw:
         errors.add(f"{what}: 'series' must map periods to values, e.g. {{2020: 191903}}", where)
         return None
-    if "csv" in raw:
+    if "csv" in raw or "workbook" in raw:
         f = Fields(raw, f"{what} series", errors)
-        file, key, column = f.text("csv", True), f.text("key", True), f.text("value", True)
+        source = "workbook" if "workbook" in raw else "csv"
+        file, key, column = f.text(source, True), f.text("key", True), f.text("value", True)
         allow_gaps = f.flag("missing")
-        f.check_unknown(("csv", "key", "value", "missing"))
+        if source == "workbook":
+            f.check_unknown(("workbook", "sheet", "range", "header", "key", "value", "missing"))
+            table = _workbook_table(f, f"{what} series", errors, load_workbook) if file else None
+        else:
+            f.check_unknown(("csv", "key", "value", "missing"))
+            table = load_csv(file, raw.where("csv")) if file else None
         if not (file and key and column):
             return None
-        table = load_csv(file, raw.where("csv"))
         if table is None:
             return None
         for wanted, at in ((key, raw.where("key")), (column, raw.where("value"))):
@@ -705,20 +736,21 @@ def _read_series(
                 errors.add(f"{what}: {file} has no column '{wanted}'{suggest(wanted, table.header)}", at)
                 return None
         series: dict[str, float] = {}
-        first_lines: dict[str, int] = {}
         before = len(errors.errors)
 
         def cell_errors(errors: ErrorCollector) -> bool:
             return len(errors.errors) > before
 
-        for row, line in zip(table.rows, table.lines, strict=True):
+        first_lines: dict[str, int] = {}
+        for index, row in enumerate(table.rows):
             if row[key] in first_lines:
                 errors.add(
-                    f"{what}: period {row[key]} is given twice (first on line {first_lines[row[key]]})",
-                    Location(table.path, line),
+                    f"{what}: period {row[key]} is given twice "
+                    f"(first on {table.place(first_lines[row[key]])})",
+                    table.where(index, key),
                 )
                 continue
-            first_lines[row[key]] = line
+            first_lines[row[key]] = index
             order.append(row[key])
             if row[column] == "":
                 if allow_gaps:
@@ -727,14 +759,15 @@ def _read_series(
                     errors.add(
                         f"{what}: no value for period {row[key]} in column '{column}' (write it, or "
                         "allow periods without a value with 'missing: true' in the series)",
-                        Location(table.path, line),
+                        table.where(index, column),
                     )
                 continue
-            value = parse_number(
-                row[column], f"column '{column}'", Location(table.path, line), errors, signed
-            )
+            value = _table_number(table, index, column, errors, signed)
             if value is not None:
                 series[row[key]] = value
+        _check_percent(table, column, entry, what, errors)
+        if origin is not None and table.rows:
+            origin.append(_origin(table, file, column))
         if not series and not cell_errors(errors):
             errors.add(f"{what}: column '{column}' of {file} has no value", raw.where("value"))
         if not series:
@@ -763,17 +796,23 @@ def _read_table(
     at: Location,
     errors: ErrorCollector,
     load_csv: Callable[[str, Location], CsvTable | None],
+    load_workbook: WorkbookLoader | None = None,
 ) -> TableSpec | None:
     what = f"table '{name}'"
     f = Fields(entry, what, errors)
     figures = f.names("figures")
     csv_name = f.text("csv")
-    if bool(figures) == bool(csv_name):
-        errors.add(f"{what}: give either 'figures' or 'csv'", at)
+    workbook_name = f.text("workbook")
+    if sum(map(bool, (figures, csv_name, workbook_name))) != 1:
+        errors.add(f"{what}: give one of 'figures', 'csv' or 'workbook'", at)
         return None
-    csv_table = load_csv(csv_name, entry.where("csv")) if csv_name else None
+    if workbook_name:
+        csv_table = _workbook_table(f, what, errors, load_workbook)
+        csv_name = workbook_name
+    else:
+        csv_table = load_csv(csv_name, entry.where("csv")) if csv_name else None
     if csv_name and csv_table is None:
-        return None  # the CSV file's problem is reported
+        return None  # the CSV file's (or workbook's) problem is reported
     columns: list[Column] = []
     raw_columns = entry.get("columns")
     f.used.add("columns")
@@ -834,12 +873,12 @@ def _check_empty_cells(what: str, table: CsvTable, columns: list[Column], errors
     for column in columns:
         if column.missing is not None or column.key not in table.header:
             continue
-        for row, line in zip(table.rows, table.lines, strict=True):
+        for index, row in enumerate(table.rows):
             if row[column.key] == "":
                 errors.add(
                     f"{what}: empty cell in column '{column.key}' (fill it, or give the column "
                     "'missing: —' under 'columns:', the text an empty cell shows)",
-                    Location(table.path, line),
+                    table.where(index, column.key),
                 )
 
 
@@ -917,3 +956,122 @@ def _read_chart(name: str, entry: LocatedDict, at: Location, errors: ErrorCollec
     )
     f.check_unknown(CHART_KEYS)
     return spec
+
+
+# -- workbooks ---------------------------------------------------------------------------------
+
+_PERCENT_UNITS = ("%", "٪", "في المائة")
+
+
+def _workbook_table(
+    f: Fields, what: str, errors: ErrorCollector, load_workbook: WorkbookLoader | None
+) -> CsvTable | None:
+    """The table that `workbook:`, `sheet:`, `range:` and `header:` name, read like a CSV file."""
+    name = f.text("workbook", True)
+    sheet, span = f.text("sheet"), f.text("range")
+    header = _header_row(f, what)
+    if not name or header is None or load_workbook is None:
+        return None
+    where = f.where("workbook")
+    book = load_workbook(name, where)
+    if book is None:
+        return None
+    found = book.resolve(sheet, span, what, f.where("range" if span else "sheet"), errors)
+    if found is None:
+        return None
+    return book.table(name, found[0], found[1], header, what, where, errors)
+
+
+def _header_row(f: Fields, what: str) -> int | None:
+    raw = f.mapping.get("header", 1)
+    f.used.add("header")
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        f.errors.add(
+            f"{what}: 'header' must be the row of the range that names the columns (1, 2 ...), got {raw!r}",
+            f.where("header"),
+        )
+        return None
+    return int(raw)
+
+
+def _table_number(table: CsvTable, index: int, column: str, errors: ErrorCollector, signed: bool):
+    from .workbook import WorkbookTable, cell_number
+
+    text = table.rows[index][column]
+    if isinstance(table, WorkbookTable):
+        return cell_number(text, table.where(index, column), errors, signed)
+    return parse_number(text, f"column '{column}'", table.where(index), errors, signed)
+
+
+def _check_percent(
+    table: CsvTable, column: str, entry: LocatedDict, what: str, errors: ErrorCollector
+) -> None:
+    """A workbook's percentage cells give a figure whose unit says so: 47.3 alone would read as a count."""
+    percent = sorted(i for i, key in getattr(table, "percent", ()) if key == column)
+    if percent and str(entry.get("unit") or "").strip() not in _PERCENT_UNITS:
+        shown = table.rows[percent[0]][column]
+        errors.add(
+            f"{what}: the cell shows a percentage ({shown}%): give the figure 'unit: \"%\"'",
+            table.where(percent[0], column),
+        )
+
+
+def _origin(table: CsvTable, file: str, column: str) -> str:
+    from .workbook import WorkbookTable, sheet_ref
+
+    if isinstance(table, WorkbookTable):
+        first, last = table.refs[0][column], table.refs[-1][column]
+        return f"data/{file}:{sheet_ref(table.sheet, first if first == last else f'{first}:{last}')}"
+    return f"data/{file}, column '{column}'"
+
+
+def _read_cell_value(
+    entry: LocatedDict,
+    what: str,
+    errors: ErrorCollector,
+    load_workbook: WorkbookLoader | None,
+    signed: bool,
+    origin: list[str],
+) -> float | None:
+    """`value: {workbook: stats.xlsx, sheet: Sheet1, cell: C7}`: one cell as the figure's value."""
+    from .errors import ReportError
+    from .workbook import cell_number, sheet_ref
+
+    raw = entry["value"]
+    f = Fields(raw, f"{what} value", errors)
+    name, sheet, cell = f.text("workbook"), f.text("sheet"), f.text("cell", True)
+    f.check_unknown(("workbook", "sheet", "cell"))
+    if not name:
+        errors.add(
+            f"{what}: 'value' must be a number or a cell: {{workbook: stats.xlsx, cell: C7}}", raw.location
+        )
+        return None
+    if not cell or load_workbook is None:
+        return None
+    book = load_workbook(name, raw.where("workbook"))
+    if book is None:
+        return None
+    found = book.resolve(sheet, cell, what, raw.where("cell"), errors)
+    if found is None:
+        return None
+    sheet, box = found
+    if box is None or box[:2] != box[2:]:
+        errors.add(f"{what}: 'cell' must name one cell, such as C7, got {cell!r}", raw.where("cell"))
+        return None
+    from .workbook import cell_name
+
+    place = Location(book.path, cell=sheet_ref(sheet, cell_name(box[0], box[1])))
+    try:
+        text, percent = book.shown(sheet, box[0], box[1])
+    except ReportError as error:
+        errors.extend(error)
+        return None
+    if not text.strip():
+        errors.add("expected a number, got an empty cell", place)
+        return None
+    value = cell_number(text, place, errors, signed)
+    origin.append(f"data/{name}:{place.cell}")
+    if value is not None and percent and str(entry.get("unit") or "").strip() not in _PERCENT_UNITS:
+        errors.add(f"{what}: the cell shows a percentage ({text}%): give the figure 'unit: \"%\"'", place)
+        return None
+    return value

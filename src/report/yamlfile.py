@@ -310,6 +310,14 @@ class CsvTable:
     rows: list[dict[str, str]]
     lines: list[int]
 
+    def where(self, index: int, column: str | None = None) -> Location:
+        """The place of row `index` (its `column` cell, in a workbook) for an error."""
+        return Location(self.path, self.lines[index])
+
+    def place(self, index: int) -> str:
+        """Row `index` named for a message: "line 4" (a workbook's: "row 4")."""
+        return f"line {self.lines[index]}"
+
 
 def load_csv(
     path: Path, root: Path | None = None, bidi_controls: bool = False, max_rows: int | None = MAX_CSV_ROWS
