@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from conftest import EXAMPLE, copy_project, read_pdf, run_cli, squash
+from conftest import EXAMPLE, copy_project, make_project, read_pdf, run_cli, squash
 
 
 def test_new_writes_a_project_that_passes_check_strict_and_builds(tmp_path):
@@ -76,3 +76,32 @@ def test_figures_flags_unused_figures_sources_and_data_files(tmp_path):
     # Arabic-Indic digits as the document prints them; a section's line, a table and the key figures.
     assert "  value      حوالي ٦٨٪" in lines
     assert any(line.startswith("  used in    data/sections/") and ":" in line for line in lines)
+
+
+def test_new_refuses_a_place_it_cannot_write_in_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for target, message in (
+        (tmp_path / "a-file" / "sub", "cannot create the project in"),
+        (tmp_path / "dangling", "is a link to nothing: give a new or empty folder"),
+    ):
+        result = run_cli("new", str(target))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+
+
+def test_text_or_a_date_in_a_table_number_column_is_an_error_at_its_cell(tmp_path):
+    root = make_project(
+        tmp_path,
+        {
+            "data/t.csv": "year,count\n2021,12\n2022,x\n2023,2024-01-05\n",
+            "data/t.yaml": "tables:\n  t:\n    caption: ج\n    csv: t.csv\n    columns:\n"
+            "      year: {label: السنة, format: plain}\n      count: {label: العدد, format: number}\n",
+        },
+    )
+    result = run_cli("check", str(root))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "data/t.csv:3: table 't': column 'count' is a number column ('format: number'), got 'x'",
+        "data/t.csv:4: table 't': column 'count' is a number column ('format: number'), got '2024-01-05'",
+    ]

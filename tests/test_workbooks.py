@@ -181,7 +181,12 @@ def test_a_text_cell_in_a_number_column_is_one_line_at_the_cell(tmp_path):
     book["Sheet1"]["B4"] = "غير متوفر"
     book.save(project / "data" / "stats.xlsx")
     _cache(project / "data" / "stats.xlsx", {"F3": "2434"})
-    assert _errors(project) == ['data/stats.xlsx:Sheet1!B4: expected a number, got "غير متوفر"']
+    # The cell feeds a series and a table: each use says so at the cell.
+    assert _errors(project) == [
+        'data/stats.xlsx:Sheet1!B4: expected a number, got "غير متوفر"',
+        "data/stats.xlsx:Sheet1!B4: table 'cities': column 'visitors' is a number column ('format: number'), "
+        "got 'غير متوفر'",
+    ]
 
 
 def test_a_percent_cell_needs_a_percent_unit(tmp_path):

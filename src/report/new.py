@@ -219,6 +219,8 @@ def workbook_bytes() -> bytes:
 def new_project(folder: Path | str, today: date | None = None) -> list[Path]:
     """Write a new project into `folder` (new or empty); return the files written."""
     root = Path(folder)
+    if root.is_symlink() and not root.exists():
+        raise ReportError(f"{root} is a link to nothing: give a new or empty folder")
     if root.exists() and not root.is_dir():
         raise ReportError(f"{root} is a file: give a new or empty folder")
     if root.is_dir() and any(os.scandir(root)):
@@ -234,12 +236,16 @@ def new_project(folder: Path | str, today: date | None = None) -> list[Path]:
         "README.md": README.format(name=root.resolve().name),
     }
     written = []
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        written.append(path)
+    try:
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+            written.append(path)
+    except OSError as error:
+        # A parent that is a file, a read-only place, a full disk: one line, not a traceback.
+        raise ReportError(f"cannot create the project in {root}: {error.strerror}") from None
     return written

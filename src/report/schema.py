@@ -369,6 +369,8 @@ def _kind(value: Any) -> str:
     return repr(value)
 
 
+# What a number cell of a table may hold: a plain decimal, signed (the table formats it).
+_NUMBER_CELL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _GROUPED = re.compile(r"^\d{1,3}([.,\u066c ]\d{3})+$")
 
 
@@ -869,9 +871,21 @@ def _missing(f: Fields) -> str | None:
 
 
 def _check_empty_cells(what: str, table: CsvTable, columns: list[Column], errors: ErrorCollector) -> None:
-    """An empty cell of a column that does not allow it is an error at its line: nothing blank by mistake."""
+    """An empty cell of a column that does not allow it is an error at its line: nothing blank by
+    mistake; and a number column holds numbers: text or a date there is an error at its cell."""
     for column in columns:
-        if column.missing is not None or column.key not in table.header:
+        if column.key not in table.header:
+            continue
+        if column.format in ("number", "press", "percent"):
+            for index, row in enumerate(table.rows):
+                cell = row[column.key]
+                if cell != "" and not _NUMBER_CELL.fullmatch(cell.strip().translate(_ARABIC_INDIC)):
+                    errors.add(
+                        f"{what}: column '{column.key}' is a number column ('format: {column.format}'), "
+                        f"got {cell[:40]!r}",
+                        table.where(index, column.key),
+                    )
+        if column.missing is not None:
             continue
         for index, row in enumerate(table.rows):
             if row[column.key] == "":
