@@ -105,3 +105,17 @@ def test_text_or_a_date_in_a_table_number_column_is_an_error_at_its_cell(tmp_pat
         "data/t.csv:3: table 't': column 'count' is a number column ('format: number'), got 'x'",
         "data/t.csv:4: table 't': column 'count' is a number column ('format: number'), got '2024-01-05'",
     ]
+
+
+def test_figures_lists_a_period_without_a_value_in_its_place(tmp_path):
+    root = make_project(
+        tmp_path,
+        {
+            "data/v.csv": "year,visits\n2020,5\n2021,\n2022,7\n",
+            "data/f.yaml": "figures:\n  visits:\n    label: الزيارات\n"
+            "    series: {csv: v.csv, key: year, value: visits, missing: true}\n",
+        },
+    )
+    result = run_cli("figures", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "2020: 5; 2021: —; 2022: 7" in result.stdout

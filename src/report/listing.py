@@ -89,9 +89,11 @@ def figures_command(path: Path | str | None) -> str:
         show = fmt.percent if is_percent(figure.unit) else fmt.number
         word = QUALIFIERS[resolved.qualifier].word + " " if resolved.qualifier in QUALIFIERS else ""
         if resolved.series is not None:
-            points = [f"{fmt.text(p)}: {word}{show(v)}" for p, v in resolved.series.items()]
-            points += [f"{fmt.text(p)}: —" for p in figure.gaps]
-            return "; ".join(points)
+            entries = [(p, f"{word}{show(v)}") for p, v in resolved.series.items()]
+            entries += [(p, "—") for p in figure.gaps]
+            if all(str(p).isdigit() for p, _ in entries):
+                entries.sort(key=lambda entry: int(entry[0]))  # years: a period without a value in its place
+            return "; ".join(f"{fmt.text(p)}: {text}" for p, text in entries)
         return word + show(resolved.number)
 
     rows: list[tuple[str, list[tuple[str, str]]]] = []
