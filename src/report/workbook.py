@@ -68,7 +68,8 @@ def parse_ref(text: str) -> tuple[int, int] | None:
     for char in match.group(1).upper():
         column = column * 26 + ord(char) - 64
     row = int(match.group(2))
-    if row < 1:
+    # Past XFD (16,384 columns) or row 1,048,576 no spreadsheet has a cell.
+    if row < 1 or row > 1_048_576 or column > 16_384:
         return None
     return row - 1, column - 1
 
