@@ -119,16 +119,23 @@ def load_project(path: Path | str | None, errors: ErrorCollector | None = None) 
     except ReportError as error:
         errors.extend(error)
 
+    def data_file(name: str, what: str, where: Location) -> Path | None:
+        """The resolved path of a data file a YAML entry names, or None (reported) when it is
+        outside data/ or hidden (hidden files are left out of the manifest: never read either)."""
+        path = (data_dir / name).resolve()
+        if not path.is_relative_to(data_dir.resolve()):
+            errors.add(f"{what} '{name}' is outside the project's data folder", where)
+            return None
+        if any(part.startswith(".") for part in Path(name).parts):
+            errors.add(f"{what} '{name}' is hidden (a name starting with '.'): it is not read", where)
+            return None
+        return path
+
     csv_cache: dict[Path, CsvTable | None] = {}
 
     def csv_loader(name: str, where: Location) -> CsvTable | None:
-        csv_path = (data_dir / name).resolve()
-        if not csv_path.is_relative_to(data_dir.resolve()):
-            errors.add(f"CSV file '{name}' is outside the project's data folder", where)
-            return None
-        if any(part.startswith(".") for part in Path(name).parts):
-            # Hidden files are left out of the manifest's fingerprint: never read either.
-            errors.add(f"CSV file '{name}' is hidden (a name starting with '.'): it is not read", where)
+        csv_path = data_file(name, "CSV file", where)
+        if csv_path is None:
             return None
         if csv_path not in csv_cache:
             if not csv_path.is_file():
@@ -149,12 +156,8 @@ def load_project(path: Path | str | None, errors: ErrorCollector | None = None) 
         """A workbook of data/, read once however many figures and tables name it."""
         from .workbook import WORKBOOK_SUFFIXES, Workbook
 
-        book_path = (data_dir / name).resolve()
-        if not book_path.is_relative_to(data_dir.resolve()):
-            errors.add(f"workbook '{name}' is outside the project's data folder", where)
-            return None
-        if any(part.startswith(".") for part in Path(name).parts):
-            errors.add(f"workbook '{name}' is hidden (a name starting with '.'): it is not read", where)
+        book_path = data_file(name, "workbook", where)
+        if book_path is None:
             return None
         if book_path.suffix.lower() not in WORKBOOK_SUFFIXES:
             errors.add(
