@@ -97,9 +97,9 @@ def warm_one_figure(project: Path) -> float:
         "from report.build import build\n"
         "from run import change_one_figure\n"
         "from pathlib import Path\n"
-        "build(sys.argv[1], force=True)\n"
+        "build(sys.argv[1], force=True, remember_parts=True)\n"
         "change_one_figure(Path(sys.argv[1]))\n"
-        "start = time.perf_counter(); build(sys.argv[1]); print(time.perf_counter() - start)\n"
+        "start = time.perf_counter(); build(sys.argv[1], remember_parts=True); print(time.perf_counter() - start)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(project), str(HERE)], capture_output=True, text=True, check=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -140,8 +141,12 @@ def build(
     print_profile: bool = False,
     variant: str | None = None,
     signing=None,
+    remember_parts: bool = False,
 ) -> BuildResult:
     """Build the project's PDF and write it in place of the previous one when complete.
+
+    Parts of the document written before are reused from `.report-cache/parts/` (parts.py);
+    `remember_parts` also keeps them laid out in this process for the next build (`--watch`).
 
     `print_profile` adds bleed, crop marks and recto starts for the print shop; `variant`
     writes a PDF/A-3b (with the sources attached) or a PDF/UA-1 file. Both default to a
@@ -224,7 +229,12 @@ def build(
     typeset = time.perf_counter()
     roots = [project.root, *project.template_dirs, *project.font_dirs]
     attachments = _sources(project, inputs, current) if variant == "pdf/a-3b" else ()
-    pdf, pages, fetched = render_pdf(html, css, project.root, roots, project.font_dirs, variant, attachments)
+    # One cache per output file: the screen, print and archival files differ in every part.
+    target_key = hashlib.sha256(str(target).encode()).hexdigest()[:16]
+    parts_cache = project.root / ".report-cache" / "parts" / target_key
+    pdf, pages, fetched = render_pdf(
+        html, css, project.root, roots, project.font_dirs, variant, attachments, parts_cache, remember_parts
+    )
     logger.info("typeset %d pages in %.1f s", pages, time.perf_counter() - typeset)
 
     if signing is not None:

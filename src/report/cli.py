@@ -100,6 +100,7 @@ def _build(args: argparse.Namespace, root: Path) -> None:
             print_profile=args.print_profile,
             variant=args.variant,
             signing=signing,
+            remember_parts=args.watch,
         )
         if args.quiet:
             return  # errors only

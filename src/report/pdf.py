@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
-from . import files, limits, placement
+from . import files, limits
 from .errors import Location, ReportError
 from .project import find_font
 
@@ -142,7 +143,11 @@ class _PageLimit(logging.Handler):
 
     def __init__(self, html_characters: int) -> None:
         super().__init__()
-        self.budget = min(limits.MAX_PAGES, 100 + html_characters // 100)
+        self.budget = self.whole = min(limits.MAX_PAGES, 100 + html_characters // 100)
+
+    def start_part(self, html_characters: int) -> None:
+        """Each part is held to the budget of its own HTML (never more than the whole's)."""
+        self.budget = min(self.whole, 100 + html_characters // 100)
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("Step 5") and record.args and record.args[0] > self.budget:
@@ -199,6 +204,10 @@ class Attachment:
     description: str
 
 
+# Parts laid out by the last build in this process, for `--watch` (keyed by their inputs).
+_REMEMBERED: dict = {}
+
+
 def render_pdf(
     html: str,
     css: str,
@@ -207,30 +216,35 @@ def render_pdf(
     font_dirs: list[Path],
     variant: str | None = None,
     attachments: tuple[Attachment, ...] = (),
+    cache_dir: Path | None = None,
+    remember: bool = False,
 ) -> tuple[bytes, int, list[Path]]:
     """Lay the document out and return the PDF bytes, the page count and the files it used.
 
-    `variant` is a PDF standard (PDF/A-3b for archives, PDF/UA-1 for accessibility);
-    WeasyPrint writes one variant per file.
+    The document is typeset in parts (parts.py) and joined (joining.py). `cache_dir` keeps
+    written parts for the next build; `remember` keeps the laid-out parts in this process
+    (`--watch`). `variant` is a PDF standard (PDF/A-3b for archives, PDF/UA-1 for
+    accessibility); WeasyPrint writes one variant per file.
     """
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
+    from .joining import join
+    from .parts import Settings, Typesetter
+
     fetcher = make_fetcher(roots, font_dirs)
-    fonts = FontConfiguration()
     base_url = base.as_uri() + "/"
     # Tagged: headings, tables and figures with their alt text reach assistive technology.
     options: dict = {"pdf_identifier": b"report", "pdf_tags": True}
     if variant:
         options["pdf_variant"] = variant
-    if attachments:
-        options["attachments"] = [
-            weasyprint.Attachment(
-                string=a.data, name=a.name, description=a.description, relationship="Source"
-            )
-            for a in attachments
-        ]
+    carried = tuple(
+        weasyprint.Attachment(string=a.data, name=a.name, description=a.description, relationship="Source")
+        for a in attachments
+    )
+    attachments_key = hashlib.sha256(
+        b"".join(hashlib.sha256(a.name.encode() + b"\0" + a.data).digest() for a in attachments)
+    ).hexdigest()
     failed_images = _FailedImages()
     logging.getLogger("weasyprint").addHandler(failed_images)
     progress = logging.getLogger("weasyprint.progress")
@@ -242,30 +256,24 @@ def render_pdf(
     progress.propagate = False
     if logger.isEnabledFor(logging.INFO):
         progress.addHandler(handler)
+    setter = Typesetter(
+        Settings(css, base_url, options, carried, attachments_key),
+        fetcher,
+        cache_dir,
+        _REMEMBERED if remember else None,
+        page_limit.start_part,
+    )
     try:
-        stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
-        laid_out = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts, **options
+        written, layouts = setter.typeset(html)
+        pages = sum(part.page_count for part in written)
+        logger.info(
+            "laid out %d pages in %d parts (%d laid out, %d written, the others reused)",
+            pages,
+            len(written),
+            setter.laid_out,
+            setter.written,
         )
-        # A chart pushed whole to the next page behind a large gap goes after the next
-        # paragraph, and the document is laid out again; kept only when the gaps shrink.
-        score = placement.gap_score(laid_out)
-        for _ in range(placement.MAX_ROUNDS if score else 0):
-            moved = html
-            for anchor in placement.gaps_before_charts(laid_out):
-                moved = placement.move_after_next_paragraph(moved, anchor)
-            if moved == html:
-                break
-            trial = weasyprint.HTML(string=moved, base_url=base_url, url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=fonts, **options
-            )
-            trial_score = placement.gap_score(trial)
-            if trial_score >= score:
-                break
-            html, laid_out, score = moved, trial, trial_score
-            logger.info("moved a chart after the next paragraph to fill a page")
-        logger.info("laid out %d pages", len(laid_out.pages))
-        pdf = laid_out.write_pdf(**options)
+        pdf = join(written, setter.font_files(written, layouts))
     except FatalURLFetchingError as error:
         raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
     finally:
@@ -280,7 +288,13 @@ def render_pdf(
         # WeasyPrint would show the alt text in place of the chart: never silently.
         url, reason = failed_images.charts[0]
         raise ReportError(f"a chart could not be placed in the PDF ({reason})", Location(Path(url)))
-    return pdf, len(laid_out.pages), sorted(set(fetcher.served))
+    if remember:
+        _REMEMBERED.clear()
+        _REMEMBERED.update(setter.used)
+    if setter.disk is not None:
+        setter.disk.prune()
+    fetched = {Path(path) for layout in layouts for path in layout.fetched}
+    return pdf, pages, sorted(fetched | set(fetcher.served))
 
 
 def write_atomically(data: bytes, target: Path) -> None:

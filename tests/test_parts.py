@@ -1,0 +1,277 @@
+"""Typesetting in parts (issue 12): the joined file reads as one document of the same HTML.
+
+Each check lays a project's final HTML out twice: through the parts route `build` uses
+(parts.py, joining.py) and as one WeasyPrint document of the same HTML (with the charts
+where the parts route placed them), and compares what a reader and a screen reader get:
+page count, the text of every page (pdftotext), the outline, every link's target page, the
+sequence of structure roles and /Lang. Then: a changed figure lays out again exactly the
+parts that show it, and a rebuild from cached parts is the same file, byte for byte, as a
+build from nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "data" / "settings.yaml").is_file())
+
+
+def prepare(project: Path, print_profile: bool = False):
+    """The project's final HTML and CSS as `build` renders them (charts drawn into its cache)."""
+    from report.build import _load
+    from report.charts import ChartCache, ChartStyle
+    from report.html import DocumentBuilder
+    from report.layout import page_geometry
+
+    loaded, values, formatter, charts = _load(project)
+    settings = loaded.settings
+    style = ChartStyle(
+        settings.locale,
+        settings.digits,
+        [str(loaded.find_font(f)) for f in settings.chart_fonts],
+        width_mm=page_geometry(settings.page_size).text_width,
+    )
+    cache = ChartCache(loaded.root, style)
+    builder = DocumentBuilder(loaded, values, formatter, charts, cache, print_profile=print_profile)
+    cache.draw_all([charts[name] for name in builder.charts_used() if name in charts], formatter)
+    html, css = builder.render()
+    roots = [loaded.root, *loaded.template_dirs, *loaded.font_dirs]
+    return html, css, loaded, roots
+
+
+def typesetter(html_css_loaded_roots, cache_dir: Path | None = None, variant: str | None = None):
+    from report.parts import Settings, Typesetter
+    from report.pdf import make_fetcher
+
+    _, css, loaded, roots = html_css_loaded_roots
+    options: dict = {"pdf_identifier": b"report", "pdf_tags": True}
+    if variant:
+        options["pdf_variant"] = variant
+    settings = Settings(css, loaded.root.as_uri() + "/", options, (), "")
+    return Typesetter(settings, make_fetcher(roots, loaded.font_dirs), cache_dir)
+
+
+def in_parts(prepared, cache_dir: Path | None = None) -> tuple[bytes, object]:
+    from report.joining import join
+
+    setter = typesetter(prepared, cache_dir)
+    written, layouts = setter.typeset(prepared[0])
+    return join(written, setter.font_files(written, layouts)), setter
+
+
+def as_one_document(prepared, html: str) -> bytes:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from report.pdf import make_fetcher
+
+    _, css, loaded, roots = prepared
+    fonts = FontConfiguration()
+    fetcher = make_fetcher(roots, loaded.font_dirs)
+    base = loaded.root.as_uri() + "/"
+    stylesheet = weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
+    document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=fonts, pdf_tags=True
+    )
+    return document.write_pdf(pdf_tags=True, pdf_identifier=b"report")
+
+
+def describe(pdf: bytes) -> dict:
+    """Page count, text per page, outline, link targets and structure roles of a PDF."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        text = subprocess.run(
+            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
+    pages = text.split("\f")[: len(reader.pages)]
+
+    def outline(items, depth=0):
+        found = []
+        for item in items:
+            if isinstance(item, list):
+                found += outline(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+        return found
+
+    named = reader.named_destinations
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            target = annotation.get("/Dest")
+            action = annotation.get("/A")
+            if target is None and action is not None:
+                target = action.get("/D") or action.get("/URI")
+            if isinstance(target, str) and target in named:
+                target = reader.get_destination_page_number(named[target])
+            links.append((number, str(target)))
+    roles: list[str] = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if "/S" in node:
+                roles.append(str(node["/S"]))
+                if node.get("/Alt"):
+                    roles.append(f"alt:{node['/Alt']}")
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in kids if isinstance(kids, list) else [kids]:
+                    walk(kid)
+
+    catalog = reader.trailer["/Root"]
+    if catalog.get("/StructTreeRoot") is not None:
+        walk(catalog["/StructTreeRoot"])
+    return {
+        "pages": pages,
+        "outline": outline(reader.outline),
+        "links": links,
+        "roles": roles,
+        "lang": str(catalog.get("/Lang")),
+    }
+
+
+def differences(one: dict, other: dict) -> list[str]:
+    problems = []
+    if len(one["pages"]) != len(other["pages"]):
+        problems.append(f"page count {len(one['pages'])} != {len(other['pages'])}")
+    for number, (a, b) in enumerate(zip(one["pages"], other["pages"], strict=False), 1):
+        if a != b:
+            problems.append(f"text of page {number} differs")
+    for key in ("outline", "links", "roles", "lang"):
+        if one[key] != other[key]:
+            problems.append(f"{key} differs")
+    return problems
+
+
+def final_html(prepared, setter) -> str:
+    """The document's HTML with each part as the parts route laid it out (charts moved)."""
+    from report.parts import split
+
+    head, _, tail = split(prepared[0])
+    return head + "".join(setter.final_pieces) + tail
+
+
+def check_equivalent(project: Path, print_profile: bool = False) -> tuple[dict, object]:
+    prepared = prepare(project, print_profile)
+    joined, setter = in_parts(prepared)
+    reference = as_one_document(prepared, final_html(prepared, setter))
+    described = describe(joined)
+    assert differences(describe(reference), described) == []
+    assert described["lang"] == "ar"
+    return described, setter
+
+
+@pytest.fixture()
+def scratch(tmp_path) -> Path:
+    return tmp_path
+
+
+def copy_of(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("output", ".report-cache", ".git", "tests"))
+    return target
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_reads_as_one_document(example, tmp_path):
+    described, setter = check_equivalent(copy_of(example, tmp_path / example.name))
+    assert len(setter.final_pieces) >= 3  # front matter, sections, sources: really in parts
+
+
+def test_default_briefing_reads_as_one_document_in_both_profiles(tmp_path):
+    project = copy_of(ROOT, tmp_path / "default")
+    screen, _ = check_equivalent(project)
+    printed, _ = check_equivalent(project, print_profile=True)
+    # Recto starts: the print profile has blank versos the screen file does not.
+    assert len(printed["pages"]) > len(screen["pages"])
+    assert any(not page.strip() for page in printed["pages"])
+    # Page X of Y across parts, in the document's own digits.
+    assert f"من {len(screen['pages'])}".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) in "".join(
+        screen["pages"]
+    ) or f"من {len(screen['pages'])}" in "".join(screen["pages"])
+
+
+def test_generated_fifty_sections_read_as_one_document(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    described, setter = check_equivalent(generate(50, tmp_path / "n50"))
+    assert len(setter.final_pieces) >= 50
+    assert len(described["pages"]) > 100
+
+
+def test_a_changed_figure_lays_out_only_the_parts_that_show_it_and_gives_the_same_bytes(tmp_path):
+    from report.parts import split
+
+    project = copy_of(ROOT / "examples" / "water", tmp_path / "water")
+    cache = tmp_path / "cache"
+    before = prepare(project)
+    first, setter = in_parts(before, cache)
+    assert setter.laid_out >= len(split(before[0])[1])
+
+    # Nothing changed: a new process (a new typesetter) lays nothing out and writes nothing.
+    again, setter = in_parts(prepare(project), cache)
+    assert (setter.laid_out, setter.written) == (0, 0)
+    assert again == first
+
+    figures = project / "data" / "figures.yaml"
+    text = figures.read_text()
+    assert text.count("value: 68\n") == 1  # the sanitation coverage, shown in one section
+    figures.write_text(text.replace("value: 68\n", "value: 69\n"))
+    after = prepare(project)
+    changed = [a != b for a, b in zip(split(before[0])[1], split(after[0])[1], strict=True)]
+    assert 0 < sum(changed) < len(changed)
+    rebuilt, setter = in_parts(after, cache)
+    # The front matter is laid out twice when it changes (its page numbers are settled
+    # once the sections are known); every other part that changed once; none that did not.
+    assert setter.laid_out <= sum(changed) + changed[0]
+    assert setter.laid_out >= sum(changed)
+    cold, _ = in_parts(after, tmp_path / "empty-cache")
+    assert rebuilt == cold
+    assert rebuilt != first
+
+
+def test_a_tampered_cache_is_not_used(tmp_path):
+    project = copy_of(ROOT / "examples" / "trade", tmp_path / "trade")
+    cache = tmp_path / "cache"
+    first, _ = in_parts(prepare(project), cache)
+    for path in cache.iterdir():
+        if path.name.startswith("W-"):
+            data = path.read_bytes()
+            path.write_bytes(data.replace(b"%PDF", b"%PDX", 1))
+        elif path.name.startswith("L-"):
+            path.write_bytes(path.read_bytes()[:64] + b"\n" + b'{"pages": 1}')
+    again, setter = in_parts(prepare(project), cache)
+    assert again == first
+    assert setter.laid_out > 0 and setter.written > 0
+
+
+def test_one_part_document_without_markers(tmp_path):
+    """A project's own template without the section markers is typeset as one part."""
+    from report.joining import join
+    from report.parts import split
+
+    prepared = prepare(copy_of(ROOT / "examples" / "health", tmp_path / "health"))
+    html = prepared[0].replace('<article class="section">', '<article class="section" data-own="1">')
+    assert len(split(html)[1]) == 1
+    setter = typesetter(prepared)
+    written, layouts = setter.typeset(html)
+    joined = join(written, setter.font_files(written, layouts))
+    head, _, tail = split(html)
+    reference = as_one_document(prepared, head + "".join(setter.final_pieces) + tail)
+    assert differences(describe(reference), describe(joined)) == []
