@@ -362,7 +362,8 @@ def _subset(source: bytes, glyphs: tuple[int, ...]) -> bytes | None:
     )
     options.drop_tables += _DROPPED_TABLES
     try:
-        font = TTFont(io.BytesIO(source))
+        # The face's own timestamp kept: the same parts give the same bytes.
+        font = TTFont(io.BytesIO(source), recalcTimestamp=False)
         if "fvar" in font:
             return None  # a variable face is made static per part by WeasyPrint: left as it is
         subsetter = subset.Subsetter(options)

@@ -55,6 +55,7 @@ ROUNDS = 3
 FORMAT = "parts-1"
 _TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*(?:,\s*([\w-]+)\s*)?\)")
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
+_SIDE_BREAK = re.compile(r"break-(?:before|after)\s*:\s*(?:left|right|recto|verso)\b", re.IGNORECASE)
 _DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
@@ -136,6 +137,17 @@ def _hook_margin_boxes() -> None:
     recording.original = original
     layout.make_margin_boxes = recording
 
+    import weasyprint.document as document
+
+    laying_out = document.layout_document
+
+    def recording_html(html, root_box, context, *args, **kwargs):
+        if _RECORDING is not None:
+            _RECORDING.append(html)
+        return laying_out(html, root_box, context, *args, **kwargs)
+
+    document.layout_document = recording_html
+
 
 @dataclass
 class Layout:
@@ -149,6 +161,29 @@ class Layout:
     heights: list[float]
     fetched: dict[str, str]  # file -> sha256, everything the layout read
     moved: list[str] = field(default_factory=list)  # charts moved after the next paragraph (placement.py)
+    # Laid out behind a pad page and opening with a blank page (a recto start): at an even
+    # offset the blank goes too. Flippable: no forced side anywhere, so the part can move to
+    # the other side (mirrored margins swapped) without being laid out again.
+    lead_blank: bool = False
+    flippable: bool = False
+
+    def arrangement(self, pad: int, parity: int) -> tuple[int, bool] | None:
+        """(pages dropped at the start, flipped) to start the part at an offset of `parity`
+        when it was laid out behind `pad` pad pages; None when it must be laid out again."""
+        if pad % 2 == parity:
+            return 0, False
+        if self.lead_blank and pad == 1:
+            return 1, False
+        if self.flippable:
+            return 0, True
+        return None
+
+    def count(self, pad: int, parity: int) -> int:
+        return self.pages - self.arrangement(pad, parity)[0]
+
+    def anchor_pages(self, pad: int, parity: int) -> dict[str, int]:
+        dropped = self.arrangement(pad, parity)[0]
+        return {name: page - dropped for name, page in self.anchors.items()}
 
     def to_json(self) -> dict:
         return self.__dict__
@@ -168,9 +203,77 @@ class LaidOut:
     pages: list
     margins: list
     layout: Layout
+    html: object  # WeasyPrint's HTML, for the styles of the other side's pages
+    pad: int
     written: dict[str, WrittenPart] = field(default_factory=dict)
+    flipped: bool = False
 
-    def footers(self, offset: int, total: int, carried: dict[str, str]) -> None:
+    def arrange(self, parity: int) -> tuple[list, list]:
+        """The pages (and their margin records) that start the part at an offset of `parity`."""
+        dropped, flipped = self.layout.arrangement(self.pad, parity)
+        if flipped != self.flipped:
+            self._flip()
+        return self.pages[dropped:], self.margins[dropped:]
+
+    def can_flip(self) -> bool:
+        """Whether each page's other side is the same page moved across."""
+        return all(self._other_side(page, context) is not None for page, (context, _, _) in self._records())
+
+    def _flip(self) -> None:
+        """Move every page to the other side: the other side's page style (mirrored margins),
+        the content moved across, margin boxes made again later (footers). The text block
+        keeps its width (can_flip), so no line or page break moves."""
+        from weasyprint.formatting_structure import boxes
+
+        for page, (context, _, _) in self._records():
+            old = page._page_box
+            new, dx = self._other_side(page, context)
+            kept = tuple(child for child in old.children if not isinstance(child, boxes.MarginBox))
+            for child in kept:
+                child.translate(dx, 0)
+            new.children = kept
+            page._page_box = new
+            page.anchors = {
+                name: (x0 + dx, y0, x1 + dx, y1) for name, (x0, y0, x1, y1) in page.anchors.items()
+            }
+            page.links = [
+                (kind, target, (x0 + dx, y0, x1 + dx, y1), box)
+                for kind, target, (x0, y0, x1, y1), box in page.links
+            ]
+            page.bookmarks = [
+                (level, label, (x + dx, y), state) for level, label, (x, y), state in page.bookmarks
+            ]
+        self.flipped = not self.flipped
+
+    def _records(self):
+        return zip(self.pages, self.margins, strict=True)
+
+    def _other_side(self, page, context):
+        """The page box of the other side for this page, and how far the content moves; None
+        when that page differs in more than its left and right margins."""
+        from weasyprint.formatting_structure import boxes
+        from weasyprint.layout.page import page_height, page_width, set_page_type_computed_styles
+        from weasyprint.layout.percent import resolve_percentages
+
+        old = page._page_box
+        side = "left" if old.page_type.side == "right" else "right"
+        page_type = old.page_type._replace(side=side)
+        set_page_type_computed_styles(page_type, self.html, context.style_for)
+        style = context.style_for(page_type)
+        style["overflow"] = old.style["overflow"]
+        new = boxes.PageBox(page_type, style)
+        size = new.style["size"]
+        resolve_percentages(new, size)
+        new.position_x = new.position_y = 0
+        page_width(new, context, size[0])
+        page_height(new, context, size[1])
+        if (new.width, new.height, new.content_box_y()) != (old.width, old.height, old.content_box_y()):
+            return None
+        if (new.margin_width(), new.margin_height()) != (old.margin_width(), old.margin_height()):
+            return None
+        return new, new.content_box_x() - old.content_box_x()
+
+    def footers(self, pages: list, margins: list, offset: int, total: int, carried: dict[str, str]) -> None:
         """Make the margin boxes again: page numbers from offset + 1 of `total`, with the
         running-head strings the parts before left set where this part has set none yet."""
         import weasyprint.layout as layout
@@ -178,9 +281,7 @@ class LaidOut:
         from weasyprint.layout.background import layout_backgrounds
 
         make = layout.make_margin_boxes.original
-        for number, (page, (context, current, state)) in enumerate(
-            zip(self.pages, self.margins, strict=True), 1
-        ):
+        for number, (page, (context, current, state)) in enumerate(zip(pages, margins, strict=True), 1):
             box = page._page_box
             kept = tuple(child for child in box.children if not isinstance(child, boxes.MarginBox))
             state = copy.deepcopy(state)
@@ -229,15 +330,19 @@ class Typesetter:
         fetcher,
         cache_dir: Path | None,
         remembered: dict[str, LaidOut] | None = None,
-        page_limit: Callable[[int], object] | None = None,
+        on_part: Callable[[int, int], object] | None = None,
     ):
         self.settings = settings
         self.fetcher = fetcher
         self.disk = _DiskCache(cache_dir) if cache_dir is not None else None
         self.remembered = remembered if remembered is not None else {}
+        self.keep = remembered is not None  # laid-out parts stay for the next build (--watch)
         self.used: dict[str, LaidOut] = {}
-        self.page_limit = page_limit
+        # Told (HTML characters, pages before) as each part is laid out: page budget, progress.
+        self.on_part = on_part
+        self.pages_before = 0
         self.css, self.link_styles = link_page_css(settings.css)
+        self.side_breaks = bool(_SIDE_BREAK.search(self.css))
         self._stylesheet = None
         self._fonts = None
         self._hashes: dict[str, str] = {}
@@ -246,6 +351,7 @@ class Typesetter:
         self.laid_out = 0
         self.written = 0
         self.final_pieces: list[str] = []
+        self.plan: list = []  # (layout key, (HTML, CSS, pad), first page index, layout) per part
 
     # -- layout
 
@@ -312,13 +418,14 @@ class Typesetter:
                 document = weasyprint.HTML(
                     string=text, base_url=self.settings.base_url, url_fetcher=self.fetcher
                 ).render(stylesheets=stylesheets, font_config=self._fonts, **self.settings.options)
-                return document, _RECORDING
+                # The HTML first (layout_document), then a margin record per page.
+                return document, _RECORDING[1:], _RECORDING[0]
             finally:
                 _RECORDING = None
 
-        if self.page_limit is not None:
-            self.page_limit(len(html))
-        document, margins = render(html)
+        if self.on_part is not None:
+            self.on_part(len(html), self.pages_before)
+        document, margins, tree = render(html)
         # A chart pushed whole to the next page behind a large gap goes after the next
         # paragraph, and the part is laid out again; kept only when the gaps shrink.
         view = SimpleNamespace(pages=document.pages[pad:])
@@ -330,12 +437,13 @@ class Typesetter:
                 moved = placement.move_after_next_paragraph(moved, anchor)
             if moved == html:
                 break
-            trial, trial_margins = render(moved)
+            trial, trial_margins, trial_tree = render(moved)
             trial_view = SimpleNamespace(pages=trial.pages[pad:])
             trial_score = placement.gap_score(trial_view)
             if trial_score >= score:
                 break
-            html, document, margins, view, score = moved, trial, trial_margins, trial_view, trial_score
+            html, document, margins, tree, view = moved, trial, trial_margins, trial_tree, trial_view
+            score = trial_score
             moves.extend(anchors)
             logger.info("moved a chart after the next paragraph to fill a page")
         self.laid_out += 1
@@ -363,8 +471,14 @@ class Typesetter:
             heights=[page.height for page in pages],
             fetched=fetched,
             moved=moves,
+            lead_blank=bool(pad and pages and pages[0]._page_box.page_type.blank),
         )
-        laid = LaidOut(document, pages, margins[pad:], layout)
+        laid = LaidOut(document, pages, margins[pad:], layout, tree, pad)
+        layout.flippable = (
+            not self.side_breaks
+            and not any(page._page_box.page_type.blank for page in pages)
+            and laid.can_flip()
+        )
         self.used[key] = laid
         if self.disk is not None:
             self.disk.write_json(f"L-{key}", layout.to_json())
@@ -385,9 +499,7 @@ class Typesetter:
         """The part written as a PDF with its final page numbers and running heads."""
         html, extra_css, pad = part
         laid = self.used.get(key)
-        layout = laid.layout if laid is not None else None
-        if layout is None:
-            _, layout = self.layout_of(html, extra_css, pad)
+        layout = laid.layout if laid is not None else self.layout_of(html, extra_css, pad)[1]
         stand_ins = sorted(set(layout.links) & known - set(layout.anchors))
         digest = hashlib.sha256(key.encode())
         extras = [offset, total, sorted(carried.items()), stand_ins, first and self.settings.attachments_key]
@@ -396,20 +508,16 @@ class Typesetter:
         if laid is not None and written_key in laid.written:
             return laid.written[written_key]
         if self.disk is not None and laid is None:
-            data = self.disk.read_bytes(f"W-{written_key}")
-            header, _, pdf = (data or b"").partition(b"\n")
-            try:
-                fonts = json.loads(header) if data else None
-            except ValueError:
-                fonts = None
-            if isinstance(fonts, dict) and pdf.startswith(b"%PDF"):
-                return _written(pdf, layout, fonts)
+            found = _read_written(self.disk.read_bytes(f"W-{written_key}"))
+            if found is not None:
+                return found
         if laid is None:
             laid = self.lay_out(key, html, extra_css, pad)
-        laid.footers(offset, total, carried)
-        if not laid.pages:
+        pages, margins = laid.arrange(offset % 2)
+        laid.footers(pages, margins, offset, total, carried)
+        first_page = pages[0] if pages else None
+        if first_page is None:
             stand_ins = []
-        first_page = laid.pages[0] if laid.pages else None
         for name in stand_ins:
             first_page.anchors[name] = (0, 0, 0, 0)
         options = dict(self.settings.options)
@@ -417,17 +525,24 @@ class Typesetter:
             options["attachments"] = list(self.settings.attachments)
         _FONT_FILES.clear()
         try:
-            pdf = laid.document.copy(laid.pages).write_pdf(**options)
+            pdf = laid.document.copy(pages).write_pdf(**options)
             fonts = {name: self._remember_font(content) for name, content in _FONT_FILES.items()}
         finally:
             for name in stand_ins:
                 first_page.anchors.pop(name, None)
         self.written += 1
+        part_written = WrittenPart(
+            pdf=pdf,
+            anchors=tuple(name for page in pages for name in page.anchors if name not in stand_ins),
+            bookmarks=tuple(tuple(page.bookmarks) for page in pages),
+            heights=tuple(page.height for page in pages),
+            fonts=tuple(sorted(fonts.items())),
+        )
         # Only the bytes of the last build are kept per part: a rebuild replaces them.
-        laid.written = {written_key: _written(pdf, laid.layout, fonts)}
+        laid.written = {written_key: part_written}
         if self.disk is not None:
-            self.disk.write_bytes(f"W-{written_key}", json.dumps(fonts).encode() + b"\n" + pdf)
-        return laid.written[written_key]
+            self.disk.write_bytes(f"W-{written_key}", _header(part_written) + b"\n" + pdf)
+        return part_written
 
     # -- the whole document
 
@@ -442,24 +557,33 @@ class Typesetter:
             for index, piece in enumerate(pieces):
                 text = head + (_with_pages(piece, numbers) if numbered else piece) + tail
                 extra = f"html {{ counter-reset: footnote {sum(notes[:index])}; }}\n" if index else ""
-                pad = offset % 2
+                # Every part but the first is laid out behind a pad page, whatever side it
+                # starts on: arrangement() fits it to either side without a new layout.
+                pad, parity = (1 if index else 0), offset % 2
+                self.pages_before = offset
                 key, layout = self.layout_of(text, extra, pad)
-                for name, page in layout.anchors.items():
+                if layout.arrangement(pad, parity) is None:
+                    pad = parity
+                    key, layout = self.layout_of(text, extra, pad)
+                for name, page in layout.anchor_pages(pad, parity).items():
                     found.setdefault(name, offset + page + 1)
                 plan.append((key, (text, extra, pad), offset, layout))
-                offset += layout.pages
+                offset += layout.count(pad, parity)
             wanted = {name: _digits(page, style) for name, page in found.items()}
             if not numbered or wanted == numbers:
                 break
             numbers = wanted
         total = offset
         known = set(found)
+        self.plan = plan
         self.final_pieces = [_moved(piece, entry[3].moved) for piece, entry in zip(pieces, plan, strict=True)]
         written: list[WrittenPart] = []
         carried: dict[str, str] = {}
         for index, (key, part, start, layout) in enumerate(plan):
             written.append(self.written_part(key, part, start, total, dict(carried), known, index == 0))
             carried.update(layout.strings)
+            if not self.keep:
+                self.used.pop(key, None)  # its pages are written: the layout can go
         return written, [entry[3] for entry in plan]
 
     def _remember_font(self, content: bytes) -> str:
@@ -499,14 +623,37 @@ class Typesetter:
         return self._hashes[name]
 
 
-def _written(pdf: bytes, layout: Layout, fonts: dict[str, str]) -> WrittenPart:
-    return WrittenPart(
-        pdf=pdf,
-        anchors=tuple(layout.anchors),
-        bookmarks=tuple(tuple(page) for page in layout.bookmarks),
-        heights=tuple(layout.heights),
-        fonts=tuple(sorted(fonts.items())),
-    )
+def _header(part: WrittenPart) -> bytes:
+    """What joining needs besides the PDF bytes, as one line of JSON."""
+    return json.dumps(
+        {"anchors": part.anchors, "bookmarks": part.bookmarks, "heights": part.heights, "fonts": part.fonts},
+        ensure_ascii=False,
+    ).encode()
+
+
+def _read_written(data: bytes | None) -> WrittenPart | None:
+    """A written part from the disk cache (sealed, so only shape is checked here)."""
+    if data is None:
+        return None
+    header, _, pdf = data.partition(b"\n")
+    try:
+        facts = json.loads(header)
+        return (
+            WrittenPart(
+                pdf=pdf,
+                anchors=tuple(str(name) for name in facts["anchors"]),
+                bookmarks=tuple(
+                    tuple((int(b[0]), str(b[1]), (float(b[2][0]), float(b[2][1])), str(b[3])) for b in page)
+                    for page in facts["bookmarks"]
+                ),
+                heights=tuple(float(height) for height in facts["heights"]),
+                fonts=tuple((str(name), str(digest)) for name, digest in facts["fonts"]),
+            )
+            if pdf.startswith(b"%PDF")
+            else None
+        )
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def _moved(piece: str, anchors: list[str]) -> str:

@@ -158,22 +158,32 @@ class _PageLimit(logging.Handler):
 
 
 class _Progress(logging.Handler):
-    """Turn WeasyPrint's progress messages into a few lines a user can follow on long builds."""
+    """Turn WeasyPrint's progress messages into a few lines a user can follow on long builds.
+
+    Parts are laid out one after the other, each counting its pages from 1: the line counts
+    the pages of the parts before too.
+    """
 
     EVERY = 25
 
     def __init__(self) -> None:
         super().__init__()
+        self.before = 0  # pages of the parts laid out already
         self.furthest = 0  # WeasyPrint lays pages out again for page-based counters
+        self.writing = False
+
+    def start_part(self, pages_before: int) -> None:
+        self.before, self.furthest = pages_before, 0
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("Step 5") and record.args:
             page = record.args[0]
             if page > self.furthest:
                 self.furthest = page
-                if page % self.EVERY == 0:
-                    logger.info("laying out page %d", page)
-        elif record.msg.startswith("Step 6"):
+                if (self.before + page) % self.EVERY == 0:
+                    logger.info("laying out page %d", self.before + page)
+        elif record.msg.startswith("Step 6") and not self.writing:
+            self.writing = True
             logger.info("writing the PDF")
 
 
@@ -256,12 +266,17 @@ def render_pdf(
     progress.propagate = False
     if logger.isEnabledFor(logging.INFO):
         progress.addHandler(handler)
+
+    def on_part(characters: int, pages_before: int) -> None:
+        page_limit.start_part(characters)
+        handler.start_part(pages_before)
+
     setter = Typesetter(
         Settings(css, base_url, options, carried, attachments_key),
         fetcher,
         cache_dir,
         _REMEMBERED if remember else None,
-        page_limit.start_part,
+        on_part,
     )
     try:
         written, layouts = setter.typeset(html)
