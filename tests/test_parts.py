@@ -303,3 +303,38 @@ def test_a_part_moved_to_the_other_side_is_the_part_laid_out_there(tmp_path, mon
     direct, again = in_parts(prepared)
     assert again.laid_out > setter.laid_out
     assert direct == fitted
+
+
+def test_first_page_rules_and_running_heads_carried_across_parts(tmp_path):
+    """`@page :first` styles the document's first page only; pages of a section whose title
+    sets no running head show the one the section before it left set."""
+    project = copy_of(ROOT / "examples" / "trade", tmp_path / "trade")
+    style = project / "templates" / "style.css"
+    style.write_text(
+        style.read_text(encoding="utf-8")
+        + "\n@page :first { size: A3 landscape; }\n"
+        + "h1#section-2 { string-set: none; }\n",
+        encoding="utf-8",
+    )
+    described, setter = check_equivalent(project)
+    from pypdf import PdfReader
+
+    joined, _ = in_parts(prepare(project))
+    widths = [float(page.mediabox.width) for page in PdfReader(io.BytesIO(joined)).pages]
+    assert widths[0] > widths[1] and widths[1:] == [widths[1]] * (len(widths) - 1)
+    second = next(layout for key, _, _, layout in setter.plan if "section-2" in layout.anchors)
+    assert not second.strings  # it sets no running head: what its pages show is carried in
+    first_title = "الصادرات حسب الوجهة"
+    pages_of_second = [page for page in described["pages"] if "مواكبة المقاولات" in page]
+    assert any(first_title in page for page in pages_of_second[1:] or pages_of_second)
+
+
+def test_a_stylesheet_counting_across_the_document_is_typeset_as_one_part(tmp_path):
+    project = copy_of(ROOT / "examples" / "trade", tmp_path / "trade")
+    style = project / "templates" / "style.css"
+    style.write_text(
+        style.read_text(encoding="utf-8") + "\narticle.section:nth-of-type(2) h1 { color: #a00; }\n",
+        encoding="utf-8",
+    )
+    described, setter = check_equivalent(project)
+    assert len(setter.final_pieces) == 1

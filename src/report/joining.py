@@ -52,6 +52,8 @@ def join(parts: list[WrittenPart], font_files: dict[str, bytes] | None = None) -
     """
     import pikepdf
 
+    if len(parts) == 1:
+        return parts[0].pdf  # WeasyPrint's own file: nothing to join
     documents = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     base = documents[0]
     root = base.Root

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from .errors import ReportError
 from .joining import WrittenPart
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,13 @@ FORMAT = "parts-1"
 _TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*(?:,\s*([\w-]+)\s*)?\)")
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
 _SIDE_BREAK = re.compile(r"break-(?:before|after)\s*:\s*(?:left|right|recto|verso)\b", re.IGNORECASE)
+# What counts elements or pages across the whole document, or moves content between pages:
+# a stylesheet using any of these is typeset as one part.
+_WHOLE_DOCUMENT = re.compile(
+    r":(?:nth-child|nth-last-child|nth-of-type|nth-last-of-type|first-child|last-child|first-of-type"
+    r"|last-of-type|only-child|only-of-type)\b|:nth\(|\belement\(|\brunning\(",
+    re.IGNORECASE,
+)
 _DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
@@ -352,6 +360,9 @@ class Typesetter:
         self.written = 0
         self.final_pieces: list[str] = []
         self.plan: list = []  # (layout key, (HTML, CSS, pad), first page index, layout) per part
+        self.held: dict[str, int] = {}  # layout key -> the worker holding that part laid out
+        self.facts: dict[str, Layout] = {}  # what the workers reported of their parts
+        self.workers: list[_Worker] = []
 
     # -- layout
 
@@ -388,6 +399,13 @@ class Typesetter:
             return key, self.remembered[key].layout
         if key in self.used:
             return key, self.used[key].layout
+        if key in self.held:
+            # Laid out by a worker: wait for its report.
+            worker = self.workers[self.held[key]]
+            while key not in self.facts:
+                reported, layout = worker.next_layout()
+                self.facts[reported] = layout
+            return key, self.facts[key]
         if self.disk is not None:
             data = self.disk.read_json(f"L-{key}")
             if data is not None:
@@ -405,7 +423,7 @@ class Typesetter:
 
         weasyprint = self._weasy()
         if pad:
-            html = html.replace("<body>", '<body><div style="break-after: page"></div>', 1)
+            html = html.replace("<body>", "<body>" + '<div style="break-after: page"></div>' * pad, 1)
         stylesheets = [self._stylesheet]
         if extra_css:
             stylesheets.append(weasyprint.CSS(string=extra_css, font_config=self._fonts))
@@ -547,23 +565,43 @@ class Typesetter:
     # -- the whole document
 
     def typeset(self, html: str) -> tuple[list[WrittenPart], list[Layout]]:
+        """Every part written, in order, with the layout facts of each."""
+        try:
+            return self._typeset(html)
+        finally:
+            for worker in self.workers:
+                worker.stop()
+            self.workers, self.held = [], {}
+
+    def _typeset(self, html: str) -> tuple[list[WrittenPart], list[Layout]]:
         head, pieces, tail = split(html)
+        whole = _WHOLE_DOCUMENT.search(self.css)
+        if whole and len(pieces) > 1:
+            logger.info(
+                "typeset as one part: the stylesheet uses %s, which counts across the document", whole[0]
+            )
+            pieces = ["".join(pieces)]
         notes = [piece.count('class="footnote"') for piece in pieces]
         numbered = bool(self.link_styles) and any('href="#' in piece for piece in pieces)
         style = self.link_styles.get("style", "decimal")
         numbers: dict[str, str] = {}
+        first_round = [head + (_with_pages(piece, numbers) if numbered else piece) + tail for piece in pieces]
+        workers = self._start_workers(
+            [(text, _footnotes(notes, index), 1) for index, text in enumerate(first_round) if index]
+        )
         for _ in range(ROUNDS):
             plan, offset, found = [], 0, {}
             for index, piece in enumerate(pieces):
                 text = head + (_with_pages(piece, numbers) if numbered else piece) + tail
-                extra = f"html {{ counter-reset: footnote {sum(notes[:index])}; }}\n" if index else ""
+                extra = _footnotes(notes, index)
                 # Every part but the first is laid out behind a pad page, whatever side it
                 # starts on: arrangement() fits it to either side without a new layout.
                 pad, parity = (1 if index else 0), offset % 2
                 self.pages_before = offset
                 key, layout = self.layout_of(text, extra, pad)
                 if layout.arrangement(pad, parity) is None:
-                    pad = parity
+                    # Laid out again on its own side, still behind a pad page (never :first).
+                    pad = parity or 2
                     key, layout = self.layout_of(text, extra, pad)
                 for name, page in layout.anchor_pages(pad, parity).items():
                     found.setdefault(name, offset + page + 1)
@@ -577,14 +615,70 @@ class Typesetter:
         known = set(found)
         self.plan = plan
         self.final_pieces = [_moved(piece, entry[3].moved) for piece, entry in zip(pieces, plan, strict=True)]
-        written: list[WrittenPart] = []
-        carried: dict[str, str] = {}
+        jobs, carried = [], {}
         for index, (key, part, start, layout) in enumerate(plan):
-            written.append(self.written_part(key, part, start, total, dict(carried), known, index == 0))
+            jobs.append((key, part, start, total, dict(carried), known, index == 0))
             carried.update(layout.strings)
-            if not self.keep:
-                self.used.pop(key, None)  # its pages are written: the layout can go
-        return written, [entry[3] for entry in plan]
+        # Parts a worker holds are written by that worker, while this process writes its own.
+        by_worker: dict[int, list] = {}
+        for job in jobs:
+            if job[0] in self.held:
+                by_worker.setdefault(self.held[job[0]], []).append(job)
+        for number, worker in enumerate(workers):
+            worker.send(("write", by_worker.get(number, [])))
+        written: dict[str, WrittenPart] = {}
+        for job in jobs:
+            if job[0] not in self.held:
+                written[job[0]] = self.written_part(*job)
+                if not self.keep:
+                    self.used.pop(job[0], None)  # its pages are written: the layout can go
+        for worker in workers:
+            written.update(worker.finish())
+        return [written[job[0]] for job in jobs], [entry[3] for entry in plan]
+
+    # -- parallel layout
+
+    def _start_workers(self, parts: list[tuple[str, str, int]]) -> list[_Worker]:
+        """Lay out in worker processes the parts neither memory nor the disk cache holds.
+
+        Every part but the first is laid out behind a pad page whatever side it starts on
+        (Layout.arrangement), so the parts do not wait for each other: each worker lays out
+        its share and keeps it, this process plans the pages from what they report (and
+        lays out the front matter, which needs the page numbers), then each worker writes
+        its share with its page numbers. A worker holds only its own share.
+        """
+        self.held: dict[str, int] = {}
+        missing = []
+        for html, extra, pad in parts:
+            key = self._layout_key(html, extra, pad)
+            if key not in self.remembered and key not in self.used and not self._on_disk(key):
+                missing.append((key, html, extra, pad))
+        count = min(_cores(), len(missing) // 2)
+        if count < 2:
+            return []
+        shares: list[list] = [[] for _ in range(count)]
+        sizes = [0] * count
+        for job in sorted(missing, key=lambda job: -len(job[1])):
+            lightest = sizes.index(min(sizes))
+            shares[lightest].append(job)
+            sizes[lightest] += len(job[1])
+        logger.info("laying out %d parts in %d processes", len(missing), count)
+        workers = [_Worker(self, number, share) for number, share in enumerate(shares)]
+        for worker in workers:
+            for key, *_ in worker.share:
+                self.held[key] = worker.number
+        self.workers = workers
+        return workers
+
+    def _on_disk(self, key: str) -> bool:
+        if self.disk is None:
+            return False
+        data = self.disk.read_json(f"L-{key}")
+        try:
+            layout = Layout.from_json(data) if data is not None else None
+        except (TypeError, ValueError, IndexError, KeyError):
+            return False
+        return layout is not None and self._unchanged(layout.fetched)
 
     def _remember_font(self, content: bytes) -> str:
         digest = hashlib.sha256(content).hexdigest()
@@ -621,6 +715,119 @@ class Typesetter:
             except OSError:
                 self._hashes[name] = ""
         return self._hashes[name]
+
+
+def _footnotes(notes: list[int], index: int) -> str:
+    """The part's footnotes number on from the notes of the parts before it."""
+    return f"html {{ counter-reset: footnote {sum(notes[:index])}; }}\n" if index else ""
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class _Worker:
+    """A forked process that lays out a share of the parts, keeps them, then writes them.
+
+    Laid-out parts hold Pango and cairo objects and cannot be sent between processes: the
+    worker reports each part's layout facts, and later sends back the written PDF.
+    """
+
+    def __init__(self, setter: Typesetter, number: int, share: list) -> None:
+        import multiprocessing
+
+        self.number = number
+        self.setter = setter
+        self.share = share
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(setter, child, share), daemon=True)
+        self.process.start()
+        child.close()
+
+    def _receive(self):
+        try:
+            message = self.connection.recv()
+        except EOFError:
+            self.process.join()
+            raise ReportError(f"a typesetting process stopped (exit code {self.process.exitcode})") from None
+        if message[0] == "error":
+            self.stop()
+            raise message[1]
+        return message
+
+    def next_layout(self) -> tuple[str, Layout]:
+        _, key, data = self._receive()
+        self.setter.laid_out += 1
+        return key, Layout.from_json(data)
+
+    def send(self, message) -> None:
+        self.connection.send(message)
+
+    def finish(self) -> dict[str, WrittenPart]:
+        written = {}
+        while True:
+            message = self._receive()
+            if message[0] == "done":
+                break
+            written[message[1]] = _read_written(message[2])
+            self.setter.written += 1
+        _, touched, refused, charts = message
+        if self.setter.disk is not None:
+            self.setter.disk.touched.update(touched)
+        self.setter.fetcher.refused.extend(refused)
+        for handler in logging.getLogger("weasyprint").handlers:
+            if hasattr(handler, "charts"):
+                handler.charts.extend(charts)
+        self.process.join()
+        return written
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+def _work(setter: Typesetter, connection, share: list) -> None:
+    """The worker's side of _Worker."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    logging.getLogger("report").setLevel(logging.WARNING)  # this process reports progress
+    setter._stylesheet = setter._fonts = None  # its own fonts and stylesheet
+    setter.used, setter.remembered, setter.keep = {}, {}, False
+    if setter.disk is not None:
+        setter.disk.touched = set()
+    try:
+        try:
+            for key, html, extra, pad in share:
+                laid = setter.lay_out(key, html, extra, pad)
+                connection.send(("laid", key, laid.layout.to_json()))
+            _, jobs = connection.recv()
+            for job in jobs:
+                part = setter.written_part(*job)
+                connection.send(("written", job[0], _header(part) + b"\n" + part.pdf))
+        except FatalURLFetchingError as error:
+            raise (setter.fetcher.refused[0] if setter.fetcher.refused else ReportError(str(error))) from None
+        handlers = logging.getLogger("weasyprint").handlers
+        charts = [chart for handler in handlers if hasattr(handler, "charts") for chart in handler.charts]
+        touched = sorted(setter.disk.touched) if setter.disk is not None else []
+        connection.send(("done", touched, list(setter.fetcher.refused), charts))
+    except ReportError as error:
+        connection.send(("error", error))
+    except Exception as error:  # noqa: BLE001 - reported in the main process, never lost
+        connection.send(("error", ReportError(f"typesetting failed: {type(error).__name__}: {error}")))
+    finally:
+        folder = getattr(setter._fonts, "_folder", None)
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+        connection.close()
+        os._exit(0)
 
 
 def _header(part: WrittenPart) -> bytes:
