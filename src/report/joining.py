@@ -45,10 +45,23 @@ class WrittenPart:
         return len(self.heights)
 
 
-def join(parts: list[WrittenPart], font_files: dict[str, bytes] | None = None) -> bytes:
+class SubsetStore:
+    """Where font subsets made by earlier joins are kept (parts.py keeps them on disk)."""
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def put(self, key: str, data: bytes) -> None:
+        pass
+
+
+def join(
+    parts: list[WrittenPart], font_files: dict[str, bytes] | None = None, subsets: SubsetStore | None = None
+) -> bytes:
     """One PDF of every part's pages, in order, with one structure tree, names and outline.
 
-    `font_files` (PDF font name -> the face's file) lets the parts share one subset per face.
+    `font_files` (PDF font name -> the face's file) lets the parts share one subset per face;
+    `subsets` keeps those subsets for the next join.
     """
     import pikepdf
 
@@ -99,7 +112,7 @@ def join(parts: list[WrittenPart], font_files: dict[str, bytes] | None = None) -
     _write_destinations(base, destinations)
     _write_outline(base, parts)
     if len(parts) > 1:
-        _unify_fonts(base, font_files or {})
+        _unify_fonts(base, font_files or {}, subsets or SubsetStore())
     out = io.BytesIO()
     # The file identifier comes from the content: the same parts give the same bytes.
     base.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -216,10 +229,11 @@ def _write_outline(base, parts: list[WrittenPart]) -> None:
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
 _DROPPED_TABLES = ["BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG "]
-_SUBSETS: dict[tuple[str, int, tuple[int, ...]], bytes] = {}
+_SUBSETS: dict[str, bytes] = {}
+_SUBSET_FORMAT = "1-"  # changed with the subsetting options below
 
 
-def _unify_fonts(base, sources: dict[str, bytes]) -> None:
+def _unify_fonts(base, sources: dict[str, bytes], subsets: SubsetStore) -> None:
     """Each part embeds its own subset of a face; the joined file embeds one.
 
     Fonts are grouped by their PDF name (WeasyPrint derives it from the face's description,
@@ -260,7 +274,7 @@ def _unify_fonts(base, sources: dict[str, bytes]) -> None:
             for glyph, width in _widths(font.DescendantFonts[0].get("/W", [])):
                 widths.setdefault(glyph, width)
         glyphs = tuple(sorted(set(to_unicode) | set(widths)))
-        subset = _subset(source, glyphs)
+        subset = _subset(source, glyphs, subsets)
         if subset is None:
             continue
         extra = {"/Length1": len(subset)} if file_key == "/FontFile2" else {"/Subtype": pikepdf.Name.OpenType}
@@ -344,14 +358,19 @@ def _cmap(to_unicode: dict[int, bytes]) -> bytes:
     return b"\n".join(lines)
 
 
-def _subset(source: bytes, glyphs: tuple[int, ...]) -> bytes | None:
+def _subset(source: bytes, glyphs: tuple[int, ...], store: SubsetStore) -> bytes | None:
     """The original face cut down to `glyphs`, ids kept (as WeasyPrint's subsetting keeps them)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
-    key = (hashlib.sha256(source).hexdigest(), len(source), glyphs)
+    digest = hashlib.sha256(source + b"\0" + ",".join(map(str, glyphs)).encode())
+    key = _SUBSET_FORMAT + digest.hexdigest()
     if key in _SUBSETS:
         return _SUBSETS[key]
+    kept = store.get(key)
+    if kept is not None:
+        _SUBSETS[key] = kept
+        return kept
     options = subset.Options(
         retain_gids=True,
         passthrough_tables=True,
@@ -378,4 +397,5 @@ def _subset(source: bytes, glyphs: tuple[int, ...]) -> bytes | None:
     if len(_SUBSETS) > 64:
         _SUBSETS.clear()
     _SUBSETS[key] = out.getvalue()
+    store.put(key, _SUBSETS[key])
     return _SUBSETS[key]

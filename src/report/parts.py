@@ -584,7 +584,8 @@ class Typesetter:
         notes = [piece.count('class="footnote"') for piece in pieces]
         numbered = bool(self.link_styles) and any('href="#' in piece for piece in pieces)
         style = self.link_styles.get("style", "decimal")
-        numbers: dict[str, str] = {}
+        # The page numbers the last build settled on: with nothing moved, one round.
+        numbers = self._previous_numbers() if numbered else {}
         first_round = [head + (_with_pages(piece, numbers) if numbered else piece) + tail for piece in pieces]
         workers = self._start_workers(
             [(text, _footnotes(notes, index), 1) for index, text in enumerate(first_round) if index]
@@ -614,6 +615,8 @@ class Typesetter:
         total = offset
         known = set(found)
         self.plan = plan
+        if numbered and self.disk is not None:
+            self.disk.write_json("N-numbers", numbers)
         self.final_pieces = [_moved(piece, entry[3].moved) for piece, entry in zip(pieces, plan, strict=True)]
         jobs, carried = [], {}
         for index, (key, part, start, layout) in enumerate(plan):
@@ -670,6 +673,12 @@ class Typesetter:
         self.workers = workers
         return workers
 
+    def _previous_numbers(self) -> dict[str, str]:
+        data = self.disk.read_json("N-numbers") if self.disk is not None else None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            return {}
+        return data
+
     def _on_disk(self, key: str) -> bool:
         if self.disk is None:
             return False
@@ -684,6 +693,10 @@ class Typesetter:
         digest = hashlib.sha256(content).hexdigest()
         self._font_bytes[digest] = content
         return digest
+
+    def subsets(self):
+        """Where joining keeps its font subsets: beside the parts."""
+        return _DiskSubsets(self.disk) if self.disk is not None else None
 
     def font_files(self, written: list[WrittenPart], layouts: list[Layout]) -> dict[str, bytes]:
         """PDF font name -> the face's file, for every face the parts embed (joining.py)."""
@@ -897,6 +910,19 @@ def _weasyprint_version() -> str:
 # ---------------------------------------------------------------- the disk cache
 
 
+class _DiskSubsets:
+    """Font subsets kept beside the parts (joining.SubsetStore)."""
+
+    def __init__(self, disk: _DiskCache) -> None:
+        self.disk = disk
+
+    def get(self, key: str) -> bytes | None:
+        return self.disk.read_bytes(f"S-{key}")
+
+    def put(self, key: str, data: bytes) -> None:
+        self.disk.write_bytes(f"S-{key}", data)
+
+
 class _DiskCache:
     """Files under .report-cache/parts/, each sealed with the user's key (sealing.py).
 
@@ -964,7 +990,7 @@ class _DiskCache:
         except OSError:
             return
         for entry in entries:
-            if entry.name not in self.touched and entry.name[:2] in ("L-", "W-", ".p"):
+            if entry.name not in self.touched and entry.name[:2] in ("L-", "W-", "S-", "N-", ".p"):
                 try:
                     if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
                         os.unlink(entry.path)

@@ -288,7 +288,7 @@ def render_pdf(
             setter.laid_out,
             setter.written,
         )
-        pdf = join(written, setter.font_files(written, layouts))
+        pdf = join(written, setter.font_files(written, layouts), setter.subsets())
     except FatalURLFetchingError as error:
         raise (fetcher.refused[0] if fetcher.refused else ReportError(str(error))) from None
     finally:
