@@ -95,17 +95,15 @@ def change_one_figure(project: Path) -> None:
 
 def make_bundle(project: Path, folder: Path) -> Path:
     """Prepare the baseline's inputs (the same HTML, CSS and chart data); not timed."""
-    from report.build import _prepare
-    from report.charts import ChartCache, ChartStyle
+    from report.build import _prepare, chart_style
+    from report.charts import ChartCache
     from report.html import DocumentBuilder
     from report.project import load_project
 
     loaded = load_project(project)
     values, formatter, charts = _prepare(loaded)
-    settings = loaded.settings
-    style = ChartStyle(
-        settings.locale, settings.digits, [str(loaded.find_font(f)) for f in settings.chart_fonts]
-    )
+    # The same charts as the build draws (the text block's width).
+    style = chart_style(loaded)
     cache = ChartCache(folder, style)
     builder = DocumentBuilder(loaded, values, formatter, charts, cache)
     used = [charts[name] for name in builder.charts_used()]

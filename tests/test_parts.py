@@ -27,20 +27,12 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "data" / "set
 
 def prepare(project: Path, print_profile: bool = False):
     """The project's final HTML and CSS as `build` renders them (charts drawn into its cache)."""
-    from report.build import _load
-    from report.charts import ChartCache, ChartStyle
+    from report.build import _load, chart_style
+    from report.charts import ChartCache
     from report.html import DocumentBuilder
-    from report.layout import page_geometry
 
     loaded, values, formatter, charts = _load(project)
-    settings = loaded.settings
-    style = ChartStyle(
-        settings.locale,
-        settings.digits,
-        [str(loaded.find_font(f)) for f in settings.chart_fonts],
-        width_mm=page_geometry(settings.page_size).text_width,
-    )
-    cache = ChartCache(loaded.root, style)
+    cache = ChartCache(loaded.root, chart_style(loaded))
     builder = DocumentBuilder(loaded, values, formatter, charts, cache, print_profile=print_profile)
     cache.draw_all([charts[name] for name in builder.charts_used() if name in charts], formatter)
     html, css = builder.render()

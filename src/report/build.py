@@ -56,6 +56,21 @@ def _prepare(project: Project, errors: ErrorCollector | None = None):
     return values, formatter, charts
 
 
+def chart_style(project: Project):
+    """How the project's charts are drawn: its locale, digits and fonts, at the text block's
+    width (a chart prints its text at the size it was drawn at)."""
+    from .charts import ChartStyle
+    from .layout import page_geometry
+
+    settings = project.settings
+    return ChartStyle(
+        settings.locale,
+        settings.digits,
+        [str(project.find_font(f)) for f in settings.chart_fonts],
+        width_mm=page_geometry(settings.page_size).text_width,
+    )
+
+
 def _load(path: Path | str | None):
     """Load and validate a project in one pass: every independent problem, reported together.
 
@@ -190,18 +205,10 @@ def build(
     previous = previous_edition(manifest, edition)
     changes = compare(previous[1], current) if previous else None
 
-    from .charts import ChartCache, ChartStyle
+    from .charts import ChartCache
     from .html import DocumentBuilder
-    from .layout import page_geometry
 
-    # Drawn at the text block's width, a chart prints its text at the size it was drawn at.
-    style = ChartStyle(
-        settings.locale,
-        settings.digits,
-        [str(project.find_font(f)) for f in settings.chart_fonts],
-        width_mm=page_geometry(settings.page_size).text_width,
-    )
-    cache = ChartCache(project.root, style)
+    cache = ChartCache(project.root, chart_style(project))
     builder = DocumentBuilder(
         project, values, formatter, charts, cache, changes, previous[0] if previous else None, print_profile
     )
