@@ -330,3 +330,31 @@ def test_a_stylesheet_counting_across_the_document_is_typeset_as_one_part(tmp_pa
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) == 1
+
+
+def test_errors_met_in_worker_processes_are_reported_as_in_one_process(tmp_path):
+    """The sections are laid out in worker processes on a cold build: a file they may not
+    read, or pages too small for their content, is the same one-line error, exit code 2,
+    the previous PDF kept."""
+    from conftest import build_fails, copy_project
+
+    project = copy_project(ROOT, tmp_path / "refused")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "style.css").write_text(
+        '.section h2 { background: url("file:///etc/passwd"); }\n', encoding="utf-8"
+    )
+    build_fails(project, ["refused to fetch file:///etc/passwd: only files inside the project may be used"])
+
+    project = copy_project(ROOT, tmp_path / "tiny")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "style.css").write_text(".section { font-size: 400pt; }\n", encoding="utf-8")
+    output = project / "output"
+    output.mkdir()
+    (output / "briefing.pdf").write_bytes(b"previous")
+    from conftest import run_cli
+
+    result = run_cli("build", str(project), timeout=300)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("the document runs past "), result.stderr
+    assert (output / "briefing.pdf").read_bytes() == b"previous"
