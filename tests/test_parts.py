@@ -260,7 +260,8 @@ def test_one_part_document_without_markers(tmp_path):
     from report.parts import split
 
     prepared = prepare(copy_of(ROOT / "examples" / "health", tmp_path / "health"))
-    html = prepared[0].replace('<article class="section">', '<article class="section" data-own="1">')
+    html = prepared[0].replace('<article class="section">', '<article class="chapter">')
+    html = html.replace('<section class="sources">', '<section class="references">')
     assert len(split(html)[1]) == 1
     setter = typesetter(prepared)
     written, layouts = setter.typeset(html)
@@ -358,3 +359,53 @@ def test_errors_met_in_worker_processes_are_reported_as_in_one_process(tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("the document runs past "), result.stderr
     assert (output / "briefing.pdf").read_bytes() == b"previous"
+
+
+def test_what_would_cut_the_document_wrongly_is_not_cut(tmp_path):
+    """A part starts only where one document starts a page at the top level: not at a
+    section marker inside raw HTML, not when a <style> in a section applies everywhere, not
+    when the stylesheet lets sections run on, not behind an escaped pseudo-class."""
+    from report.parts import split
+
+    nested = (
+        '<html><body>F<article class="section">A<div><article class="section">X</article></div>'
+        '<section class="sources">no</section></article><section class="sources">S</section></body></html>'
+    )
+    assert split(nested)[1] == [
+        "F",
+        '<article class="section">A<div><article class="section">X</article></div>'
+        '<section class="sources">no</section></article>',
+        '<section class="sources">S</section>',
+    ]
+    assert len(split(nested.replace("X", "<style>h1 { color: red }</style>"))[1]) == 1
+
+    project = copy_of(ROOT / "examples" / "trade", tmp_path / "run-on")
+    style = project / "templates" / "style.css"
+    style.write_text(
+        style.read_text(encoding="utf-8") + "\narticle.section { break-before: auto !important; }\n",
+        encoding="utf-8",
+    )
+    described, setter = check_equivalent(project)
+    assert len(setter.final_pieces) == 1
+
+    project = copy_of(ROOT / "examples" / "trade", tmp_path / "escaped")
+    style = project / "templates" / "style.css"
+    style.write_text(
+        style.read_text(encoding="utf-8") + "\narticle.section:nth\\-child(odd) h1 { color: #a00; }\n",
+        encoding="utf-8",
+    )
+    described, setter = check_equivalent(project)
+    assert len(setter.final_pieces) == 1
+
+
+def test_an_archival_pdf_is_the_same_bytes_from_a_warm_cache_a_cold_one_and_another_folder(tmp_path):
+    from conftest import run_cli
+
+    made = []
+    for name in ("one", "two"):
+        project = copy_of(ROOT / "examples" / "water", tmp_path / name / "water")
+        for _ in range(2 if name == "one" else 1):  # "one" again from its cache, "two" cold
+            result = run_cli("build", str(project), "--variant", "pdf/a-3b", "--force")
+            assert result.returncode == 0, result.stderr
+            made.append(next((project / "output").glob("*-pdfa.pdf")).read_bytes())
+    assert made[0] == made[1] == made[2]

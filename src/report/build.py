@@ -423,11 +423,21 @@ def _sources(project: Project, inputs: dict, current: dict):
                 "(an archive copy this large is refused)",
                 Location(path),
             )
-        files.append(
-            Attachment(path.relative_to(project.root).as_posix(), data, "source data of the briefing")
-        )
-    manifest = json.dumps({**inputs, "snapshot": current}, ensure_ascii=False, indent=1, sort_keys=True)
-    files.append(Attachment("manifest.json", manifest.encode("utf-8"), "what the briefing was built from"))
+        name = path.relative_to(project.root).as_posix()
+        files.append(Attachment(name, data, "source data of the briefing", project.settings.date))
+    # Where the project and the output sit on this machine is not the archive's business,
+    # and would make the same inputs give other bytes in another folder.
+    output = Path(inputs.get("output", ""))
+    inside = output.is_relative_to(project.root)
+    attached = {
+        **inputs,
+        "root": ".",
+        "output": output.relative_to(project.root).as_posix() if inside else output.name,
+        "snapshot": current,
+    }
+    manifest = json.dumps(attached, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    dated = project.settings.date
+    files.append(Attachment("manifest.json", manifest, "what the briefing was built from", dated))
     return tuple(files)
 
 

@@ -22,6 +22,7 @@ import hashlib
 import io
 import re
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -86,7 +87,10 @@ def join(
             for kid in kids:
                 del kid["/P"]
         offset = len(base.pages)
-        base.pages.extend(source.pages)
+        with warnings.catch_warnings():
+            # pikepdf warns that named destinations are not carried: they are, below.
+            warnings.simplefilter("ignore")
+            base.pages.extend(source.pages)
         if source_tree is None or tree is None:
             _collect_destinations(source, part.anchors, destinations)
             continue

@@ -48,39 +48,76 @@ from .joining import WrittenPart
 
 logger = logging.getLogger(__name__)
 
-ARTICLE = '<article class="section">'
-SOURCES = '<section class="sources">'
+# Where parts start, and the <article> tags around them (to tell the top level).
+_PART_TAGS = re.compile(
+    r'(?P<open><article\b(?P<section> class="section"[\s>])?)|(?P<close></article\s*>)'
+    r'|(?P<sources><section class="sources"[\s>])',
+    re.IGNORECASE,
+)
+_STYLE_IN_BODY = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
 CACHE_FOLDER = ".report-cache/parts"
 ROUNDS = 3
 # Bumped when what a cached part holds, or how it is made, changes.
-FORMAT = "parts-1"
+FORMAT = "parts-2"
 _TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*(?:,\s*([\w-]+)\s*)?\)")
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
 _SIDE_BREAK = re.compile(r"break-(?:before|after)\s*:\s*(?:left|right|recto|verso)\b", re.IGNORECASE)
 # What counts elements or pages across the whole document, or moves content between pages:
 # a stylesheet using any of these is typeset as one part.
 _WHOLE_DOCUMENT = re.compile(
-    r":(?:nth-child|nth-last-child|nth-of-type|nth-last-of-type|first-child|last-child|first-of-type"
-    r"|last-of-type|only-child|only-of-type)\b|:nth\(|\belement\(|\brunning\(",
+    r":\s*(?:nth-child|nth-last-child|nth-of-type|nth-last-of-type|first-child|last-child|first-of-type"
+    r"|last-of-type|only-child|only-of-type)\b|:\s*nth\(|\belement\(|\brunning\(",
     re.IGNORECASE,
 )
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
+
+
+def _whole_document_reason(css: str) -> str:
+    """Why this stylesheet needs the document in one part ('' when it does not)."""
+
+    def unescape(match: re.Match) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        return match.group(2)
+
+    plain = _CSS_ESCAPE.sub(unescape, _CSS_COMMENT.sub("", css))
+    found = _WHOLE_DOCUMENT.search(plain)
+    if found is None:
+        return ""
+    name = re.sub(r"\s+", "", found.group(0)).lower()
+    name = name[:-1] + "()" if name.endswith("(") else name
+    return f"the stylesheet uses {name}, which counts or moves content across the whole document"
+
+
 _DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def split(html: str) -> tuple[str, list[str], str]:
-    """Head (through <body>), the parts' HTML, the tail (from </body>)."""
+    """Head (through <body>), the parts' HTML, the tail (from </body>).
+
+    A part starts at `<article class="section">` or `<section class="sources">` standing at
+    the top of the body: one inside another element (raw HTML in a section, say) does not
+    cut it. A body holding its own <style> or <link> (raw HTML) is one part: a stylesheet
+    there applies to the whole document.
+    """
     start = html.index("<body>") + len("<body>") if "<body>" in html else 0
     end = html.rindex("</body>") if "</body>" in html else len(html)
     head, body, tail = html[:start], html[start:end], html[end:]
-    if start == 0 or ARTICLE not in body:
+    if start == 0 or _STYLE_IN_BODY.search(body):
         return head, [body], tail
-    pieces = body.split(ARTICLE)
-    parts = [pieces[0]] + [ARTICLE + piece for piece in pieces[1:]]
-    last = parts[-1]
-    at = last.find(SOURCES)
-    if at > 0:
-        parts[-1:] = [last[:at], last[at:]]
-    if not parts[0].strip():
+    cuts, depth = [], 0
+    for match in _PART_TAGS.finditer(body):
+        if (match.group("section") or match.group("sources")) and depth == 0 and match.start() > 0:
+            cuts.append(match.start())
+        if match.group("open"):
+            depth += 1
+        elif match.group("close"):
+            depth = max(0, depth - 1)
+    bounds = [0, *cuts, len(body)]
+    parts = [body[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    if len(parts) > 1 and not parts[0].strip():
         parts = parts[1:]
     return head, parts, tail
 
@@ -174,6 +211,8 @@ class Layout:
     # the other side (mirrored margins swapped) without being laid out again.
     lead_blank: bool = False
     flippable: bool = False
+    # Its first block forces a page break: in one document it starts a page too.
+    opens_page: bool = True
 
     def arrangement(self, pad: int, parity: int) -> tuple[int, bool] | None:
         """(pages dropped at the start, flipped) to start the part at an offset of `parity`
@@ -491,6 +530,7 @@ class Typesetter:
             moved=moves,
             lead_blank=bool(pad and pages and pages[0]._page_box.page_type.blank),
         )
+        layout.opens_page = not pad or _opens_page(pages)
         laid = LaidOut(document, pages, margins[pad:], layout, tree, pad)
         layout.flippable = (
             not self.side_breaks
@@ -573,13 +613,11 @@ class Typesetter:
                 worker.stop()
             self.workers, self.held = [], {}
 
-    def _typeset(self, html: str) -> tuple[list[WrittenPart], list[Layout]]:
+    def _typeset(self, html: str, whole: str = "") -> tuple[list[WrittenPart], list[Layout]]:
         head, pieces, tail = split(html)
-        whole = _WHOLE_DOCUMENT.search(self.css)
-        if whole and len(pieces) > 1:
-            logger.info(
-                "typeset as one part: the stylesheet uses %s, which counts across the document", whole[0]
-            )
+        reason = "" if len(pieces) == 1 else whole or _whole_document_reason(self.css)
+        if reason:
+            logger.info("typeset as one part: %s", reason)
             pieces = ["".join(pieces)]
         notes = [piece.count('class="footnote"') for piece in pieces]
         numbered = bool(self.link_styles) and any('href="#' in piece for piece in pieces)
@@ -612,6 +650,13 @@ class Typesetter:
             if not numbered or wanted == numbers:
                 break
             numbers = wanted
+        if len(plan) > 1 and not all(layout.opens_page for *_, layout in plan[1:]):
+            for worker in self.workers:
+                worker.stop()
+            self.workers, self.held = [], {}
+            return self._typeset(
+                html, "a section does not start a new page, so the document is not cut there"
+            )
         total = offset
         known = set(found)
         self.plan = plan
@@ -728,6 +773,30 @@ class Typesetter:
             except OSError:
                 self._hashes[name] = ""
         return self._hashes[name]
+
+
+_FORCED = ("page", "left", "right", "recto", "verso")
+
+
+def _opens_page(pages: list) -> bool:
+    """Whether the part's first block (or the first block inside it) forces a page break."""
+    for page in pages:
+        if page._page_box.page_type.blank:
+            continue
+        box = next(
+            (
+                b
+                for b in page._page_box.descendants()
+                if getattr(b, "element_tag", None) in ("article", "section")
+            ),
+            None,
+        )
+        while box is not None:
+            if box.style["break_before"] in _FORCED:
+                return True
+            box = box.children[0] if getattr(box, "children", None) else None
+        return False
+    return False
 
 
 def _footnotes(notes: list[int], index: int) -> str:
@@ -937,7 +1006,18 @@ class _DiskCache:
         self.key = user_key()
         self.touched: set[str] = set()
         # Written only inside the project: no symbolic link on the way to it.
-        self.usable = not (folder.is_symlink() or folder.parent.is_symlink())
+        culprit = next(
+            (
+                step
+                for step in (folder.parent, folder)
+                if step.is_symlink() or step.exists() and not step.is_dir()
+            ),
+            None,
+        )
+        self.usable = culprit is None
+        if culprit is not None:
+            shown = culprit.relative_to(folder.parents[2]).as_posix()
+            logger.warning("the parts cache is not used: %s is a symbolic link or a file (delete it)", shown)
 
     def read_bytes(self, name: str) -> bytes | None:
         if not self.usable:

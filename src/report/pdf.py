@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import logging
@@ -169,19 +170,20 @@ class _Progress(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.before = 0  # pages of the parts laid out already
-        self.furthest = 0  # WeasyPrint lays pages out again for page-based counters
+        # A page is reported once: WeasyPrint lays pages out again for page-based counters,
+        # and a part is laid out again when its page numbers or a chart move.
+        self.reported = 0
         self.writing = False
 
     def start_part(self, pages_before: int) -> None:
-        self.before, self.furthest = pages_before, 0
+        self.before = pages_before
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("Step 5") and record.args:
-            page = record.args[0]
-            if page > self.furthest:
-                self.furthest = page
-                if (self.before + page) % self.EVERY == 0:
-                    logger.info("laying out page %d", self.before + page)
+            page = self.before + record.args[0]
+            if page > self.reported and page % self.EVERY == 0:
+                self.reported = page
+                logger.info("laying out page %d", page)
         elif record.msg.startswith("Step 6") and not self.writing:
             self.writing = True
             logger.info("writing the PDF")
@@ -212,6 +214,9 @@ class Attachment:
     name: str
     data: bytes
     description: str
+    # The date the file is stamped with inside the PDF (the briefing's own date, not the
+    # time of the build: the same inputs give the same bytes).
+    dated: datetime.date | None = None
 
 
 # Parts laid out by the last build in this process, for `--watch` (keyed by their inputs).
@@ -249,7 +254,9 @@ def render_pdf(
     if variant:
         options["pdf_variant"] = variant
     carried = tuple(
-        weasyprint.Attachment(string=a.data, name=a.name, description=a.description, relationship="Source")
+        weasyprint.Attachment(
+            string=a.data, name=a.name, description=a.description, relationship="Source", **_dates(a.dated)
+        )
         for a in attachments
     )
     attachments_key = hashlib.sha256(
@@ -282,9 +289,10 @@ def render_pdf(
         written, layouts = setter.typeset(html)
         pages = sum(part.page_count for part in written)
         logger.info(
-            "laid out %d pages in %d parts (%d laid out, %d written, the others reused)",
+            "laid out %d pages in %d part%s (%d laid out, %d written, the others reused)",
             pages,
             len(written),
+            "" if len(written) == 1 else "s",
             setter.laid_out,
             setter.written,
         )
@@ -310,6 +318,13 @@ def render_pdf(
         setter.disk.prune()
     fetched = {Path(path) for layout in layouts for path in layout.fetched}
     return pdf, pages, sorted(fetched | set(fetcher.served))
+
+
+def _dates(day: datetime.date | None) -> dict:
+    if day is None:
+        return {}
+    moment = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+    return {"created": moment, "modified": moment}
 
 
 def write_atomically(data: bytes, target: Path) -> None:
