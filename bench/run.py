@@ -2,6 +2,7 @@
 
     python bench/run.py              # N = 5, 50, 200 and the default briefing
     python bench/run.py 5 50         # chosen sizes only
+    python bench/run.py --runs 3     # each figure the median of three runs
 
 For each project, in one run: wall time and peak memory of a cold build, a no-change
 rebuild, a one-figure rebuild (new process, and inside a warm process as --watch does),
@@ -16,6 +17,7 @@ import pickle
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -170,6 +172,27 @@ def measure(name: str, project: Path, scratch: Path) -> dict:
     }  # fmt: skip
 
 
+RATIOS = {"cold_ratio": "cold", "one_ratio": "one", "warm_ratio": "warm"}
+
+
+def measure_runs(name: str, project: Path, scratch: Path, runs: int) -> dict:
+    """`runs` measures of one project; each figure is the median of the runs, and each ratio
+    the median of the ratios taken within a run (both sides measured minutes apart at most)."""
+    results = []
+    for _ in range(runs):
+        result = measure(name, project, scratch)
+        for ratio, key in RATIOS.items():
+            result[ratio] = result[key] / result["baseline"]
+        results.append(result)
+    summary = {"name": name, "runs": runs}
+    for key, value in results[0].items():
+        if isinstance(value, (int, float)):
+            summary[key] = statistics.median(r[key] for r in results)
+        elif key not in summary:
+            summary[key] = value
+    return summary
+
+
 def table(rows: list[dict]) -> str:
     head = (
         "| project | pages | cold build | baseline | cold/baseline | no-change | one-figure | one-figure/baseline "
@@ -179,9 +202,9 @@ def table(rows: list[dict]) -> str:
     lines = [head]
     for r in rows:
         lines.append(
-            f"| {r['name']} | {r['pages']} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold'] / r['baseline']:.2f} "
-            f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one'] / r['baseline']:.2f} | {r['warm']:.2f} s "
-            f"| {r['warm'] / r['baseline']:.2f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
+            f"| {r['name']} | {r['pages']:.0f} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold_ratio']:.2f} "
+            f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one_ratio']:.2f} | {r['warm']:.2f} s "
+            f"| {r['warm_ratio']:.2f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
             f"| {r['cold'] / max(r['pages'], 1):.3f} | {r['cold_mem']:.0f} / {r['base_mem']:.0f} |"
         )
     return "\n".join(lines)
@@ -204,7 +227,7 @@ def measure_copies(project: Path, scratch: Path, count: int = 100) -> str:
     )
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], runs: int = 1) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as scratch_root:
         scratch = Path(scratch_root)
@@ -213,16 +236,18 @@ def main(sizes: list[int]) -> None:
             if (ROOT / part).is_dir():
                 shutil.copytree(ROOT / part, default / part)
         (scratch / "bundle-default").mkdir()
-        rows.append(measure("default briefing", default, scratch / "bundle-default"))
+        rows.append(measure_runs("default briefing", default, scratch / "bundle-default", runs))
         print(table(rows), flush=True)
         copies_line = measure_copies(default, scratch)
         print(copies_line, flush=True)
         for size in sizes:
             project = generate(size, scratch / f"n{size}")
             (scratch / f"bundle-{size}").mkdir()
-            rows.append(measure(f"N = {size}", project, scratch / f"bundle-{size}"))
+            rows.append(measure_runs(f"N = {size}", project, scratch / f"bundle-{size}", runs))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     print()
+    if runs > 1:
+        print(f"each figure: the median of {runs} runs (ratios: the median of the ratios within each run)")
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -231,4 +256,10 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:] if a != "0"] if sys.argv[1:] else [5, 50, 200])
+    arguments = sys.argv[1:]
+    runs = 1
+    if "--runs" in arguments:
+        at = arguments.index("--runs")
+        runs = int(arguments[at + 1])
+        del arguments[at : at + 2]
+    main([int(a) for a in arguments if a != "0"] if arguments else [5, 50, 200], runs)
