@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 # Where parts start, and the <article> tags around them (to tell the top level).
 _PART_TAGS = re.compile(
     r'(?P<open><article\b(?P<section> class="section"[\s>])?)|(?P<close></article\s*>)'
-    r'|(?P<sources><section class="sources"[\s>])',
+    r'|(?P<sources><(?:section class="(?:sources|key-figures|whats-new)"|nav class="contents")[\s>])',
     re.IGNORECASE,
 )
 _STYLE_IN_BODY = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
@@ -97,10 +97,12 @@ _DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 def split(html: str) -> tuple[str, list[str], str]:
     """Head (through <body>), the parts' HTML, the tail (from </body>).
 
-    A part starts at `<article class="section">` or `<section class="sources">` standing at
-    the top of the body: one inside another element (raw HTML in a section, say) does not
-    cut it. A body holding its own <style> or <link> (raw HTML) is one part: a stylesheet
-    there applies to the whole document.
+    A part starts at `<article class="section">`, `<section class="sources">`, and in the
+    front matter at `<nav class="contents">`, `<section class="key-figures">` and
+    `<section class="whats-new">`, standing at the top of the body: one inside another
+    element (raw HTML in a section, say) does not cut it. A changed key figure then costs
+    its own page, not the contents. A body holding its own <style> or <link> (raw HTML) is
+    one part: a stylesheet there applies to the whole document.
     """
     start = html.index("<body>") + len("<body>") if "<body>" in html else 0
     end = html.rindex("</body>") if "</body>" in html else len(html)
@@ -776,6 +778,7 @@ class Typesetter:
 
 
 _FORCED = ("page", "left", "right", "recto", "verso")
+_PART_ELEMENTS = ("article", "section", "nav")
 
 
 def _opens_page(pages: list) -> bool:
@@ -784,11 +787,7 @@ def _opens_page(pages: list) -> bool:
         if page._page_box.page_type.blank:
             continue
         box = next(
-            (
-                b
-                for b in page._page_box.descendants()
-                if getattr(b, "element_tag", None) in ("article", "section")
-            ),
+            (b for b in page._page_box.descendants() if getattr(b, "element_tag", None) in _PART_ELEMENTS),
             None,
         )
         while box is not None:
