@@ -411,3 +411,40 @@ def test_an_archival_pdf_is_the_same_bytes_from_a_warm_cache_a_cold_one_and_anot
             assert result.returncode == 0, result.stderr
             made.append(next((project / "output").glob("*-pdfa.pdf")).read_bytes())
     assert made[0] == made[1] == made[2]
+
+
+def test_more_that_would_differ_in_parts_is_typeset_as_one_or_carried(tmp_path):
+    """Footnotes the HTML count misses, target-text() across parts, floated sections: one
+    part; `string(name, start)` on a page that sets the string: the value carried in."""
+    cases = {
+        "raw footnote": ("data/sections", '\n<p>نص<span style="float: footnote">حاشية خام</span></p>\n'),
+        "target-text": ("style", '.section h1::after { content: " " target-text(attr(id)); }\n'),
+        "floated sections": ("style", "article.section { float: right; width: 100%; }\n"),
+        "inline-block sections": ("style", "article.section { display: inline-block; width: 100%; }\n"),
+    }
+    for name, (where, text) in cases.items():
+        project = copy_of(ROOT / "examples" / "health", tmp_path / name.replace(" ", "-"))
+        if where == "style":
+            style = project / "templates" / "style.css"
+            style.parent.mkdir(exist_ok=True)
+            style.write_text(text, encoding="utf-8")
+        else:
+            settings = project / "data" / "settings.yaml"
+            settings.write_text(
+                settings.read_text(encoding="utf-8") + "markdown_html: true\n", encoding="utf-8"
+            )
+            first = sorted((project / "data" / "sections").glob("*.md"))[0]
+            first.write_text(first.read_text(encoding="utf-8") + text, encoding="utf-8")
+        described, setter = check_equivalent(project)
+        assert len(setter.final_pieces) == 1, name
+
+    project = copy_of(ROOT, tmp_path / "start")  # sub-headings in most sections
+    style = project / "templates" / "style.css"
+    style.parent.mkdir(exist_ok=True)
+    style.write_text(
+        "h2 { string-set: sub content(); }\n"
+        '@page { @bottom-left { content: string(sub, first) "|" string(sub, start); } }\n',
+        encoding="utf-8",
+    )
+    described, setter = check_equivalent(project)
+    assert len(setter.final_pieces) > 3

@@ -58,7 +58,7 @@ _STYLE_IN_BODY = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
 CACHE_FOLDER = ".report-cache/parts"
 ROUNDS = 3
 # Bumped when what a cached part holds, or how it is made, changes.
-FORMAT = "parts-2"
+FORMAT = "parts-3"
 _TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*(?:,\s*([\w-]+)\s*)?\)")
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
 _SIDE_BREAK = re.compile(r"break-(?:before|after)\s*:\s*(?:left|right|recto|verso)\b", re.IGNORECASE)
@@ -66,7 +66,8 @@ _SIDE_BREAK = re.compile(r"break-(?:before|after)\s*:\s*(?:left|right|recto|vers
 # a stylesheet using any of these is typeset as one part.
 _WHOLE_DOCUMENT = re.compile(
     r":\s*(?:nth-child|nth-last-child|nth-of-type|nth-last-of-type|first-child|last-child|first-of-type"
-    r"|last-of-type|only-child|only-of-type)\b|:\s*nth\(|\belement\(|\brunning\(",
+    r"|last-of-type|only-child|only-of-type)\b|:\s*nth\(|\belement\(|\brunning\("
+    r"|\btarget-text\(|\btarget-counters?\(",
     re.IGNORECASE,
 )
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
@@ -215,6 +216,7 @@ class Layout:
     flippable: bool = False
     # Its first block forces a page break: in one document it starts a page too.
     opens_page: bool = True
+    footnotes: int = 0  # footnotes laid out: the HTML count the next parts start from must match
 
     def arrangement(self, pad: int, parity: int) -> tuple[int, bool] | None:
         """(pages dropped at the start, flipped) to start the part at an offset of `parity`
@@ -344,8 +346,13 @@ class LaidOut:
                 if found or name not in carried or keyword == "all-once":
                     return found
                 store = _context.string_set.get(name, {})
-                if any(number in store for number in range(1, _context.current_page + 1)):
+                current = _context.current_page
+                if current in store and keyword != "start":
+                    return found  # set on this page: `first-except` is rightly empty
+                if any(number in store for number in range(1, current)):
                     return found
+                # Nothing set before this page in the part: the value the parts before left
+                # (for `start`, also on a page that sets it after its first line).
                 return (carried[name],)
 
             context.get_string_set_for = carrying
@@ -533,6 +540,7 @@ class Typesetter:
             lead_blank=bool(pad and pages and pages[0]._page_box.page_type.blank),
         )
         layout.opens_page = not pad or _opens_page(pages)
+        layout.footnotes = _footnotes_laid_out(pages)
         laid = LaidOut(document, pages, margins[pad:], layout, tree, pad)
         layout.flippable = (
             not self.side_breaks
@@ -652,13 +660,17 @@ class Typesetter:
             if not numbered or wanted == numbers:
                 break
             numbers = wanted
-        if len(plan) > 1 and not all(layout.opens_page for *_, layout in plan[1:]):
-            for worker in self.workers:
-                worker.stop()
-            self.workers, self.held = [], {}
-            return self._typeset(
-                html, "a section does not start a new page, so the document is not cut there"
-            )
+        if len(plan) > 1:
+            problem = ""
+            if not all(layout.opens_page for *_, layout in plan[1:]):
+                problem = "a section does not start a new page, so the document is not cut there"
+            elif any(layout.footnotes != count for (*_, layout), count in zip(plan, notes, strict=True)):
+                problem = "footnotes made otherwise than by cite() are numbered across the document"
+            if problem:
+                for worker in self.workers:
+                    worker.stop()
+                self.workers, self.held = [], {}
+                return self._typeset(html, problem)
         total = offset
         known = set(found)
         self.plan = plan
@@ -783,6 +795,8 @@ _PART_ELEMENTS = ("article", "section", "nav")
 
 def _opens_page(pages: list) -> bool:
     """Whether the part's first block (or the first block inside it) forces a page break."""
+    from weasyprint.formatting_structure import boxes
+
     for page in pages:
         if page._page_box.page_type.blank:
             continue
@@ -790,12 +804,24 @@ def _opens_page(pages: list) -> bool:
             (b for b in page._page_box.descendants() if getattr(b, "element_tag", None) in _PART_ELEMENTS),
             None,
         )
-        while box is not None:
+        # Breaks apply to blocks in the normal flow only (not to a float or an inline-block).
+        while isinstance(box, boxes.BlockBox) and box.is_in_normal_flow():
             if box.style["break_before"] in _FORCED:
                 return True
-            box = box.children[0] if getattr(box, "children", None) else None
+            box = box.children[0] if box.children else None
         return False
     return False
+
+
+def _footnotes_laid_out(pages: list) -> int:
+    from weasyprint.formatting_structure import boxes
+
+    return sum(
+        len(child.children)
+        for page in pages
+        for child in page._page_box.children
+        if isinstance(child, boxes.FootnoteAreaBox)
+    )
 
 
 def _footnotes(notes: list[int], index: int) -> str:
