@@ -180,6 +180,17 @@ def copy_of(source: Path, target: Path) -> Path:
     return target
 
 
+def styled(source: Path, target: Path, css: str) -> Path:
+    """A copy of a project with `css` added to its templates/style.css."""
+    project = copy_of(source, target)
+    style = project / "templates" / "style.css"
+    style.parent.mkdir(exist_ok=True)
+    style.write_text(
+        (style.read_text(encoding="utf-8") if style.exists() else "") + "\n" + css, encoding="utf-8"
+    )
+    return project
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_reads_as_one_document(example, tmp_path):
     described, setter = check_equivalent(copy_of(example, tmp_path / example.name))
@@ -303,13 +314,10 @@ def test_a_part_moved_to_the_other_side_is_the_part_laid_out_there(tmp_path, mon
 def test_first_page_rules_and_running_heads_carried_across_parts(tmp_path):
     """`@page :first` styles the document's first page only; pages of a section whose title
     sets no running head show the one the section before it left set."""
-    project = copy_of(ROOT / "examples" / "trade", tmp_path / "trade")
-    style = project / "templates" / "style.css"
-    style.write_text(
-        style.read_text(encoding="utf-8")
-        + "\n@page :first { size: A3 landscape; }\n"
-        + "h1#section-2 { string-set: none; }\n",
-        encoding="utf-8",
+    project = styled(
+        ROOT / "examples" / "trade",
+        tmp_path / "trade",
+        "@page :first { size: A3 landscape; }\nh1#section-2 { string-set: none; }\n",
     )
     described, setter = check_equivalent(project)
     from pypdf import PdfReader
@@ -325,11 +333,10 @@ def test_first_page_rules_and_running_heads_carried_across_parts(tmp_path):
 
 
 def test_a_stylesheet_counting_across_the_document_is_typeset_as_one_part(tmp_path):
-    project = copy_of(ROOT / "examples" / "trade", tmp_path / "trade")
-    style = project / "templates" / "style.css"
-    style.write_text(
-        style.read_text(encoding="utf-8") + "\narticle.section:nth-of-type(2) h1 { color: #a00; }\n",
-        encoding="utf-8",
+    project = styled(
+        ROOT / "examples" / "trade",
+        tmp_path / "trade",
+        "article.section:nth-of-type(2) h1 { color: #a00; }\n",
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) == 1
@@ -381,20 +388,18 @@ def test_what_would_cut_the_document_wrongly_is_not_cut(tmp_path):
     ]
     assert len(split(nested.replace("X", "<style>h1 { color: red }</style>"))[1]) == 1
 
-    project = copy_of(ROOT / "examples" / "trade", tmp_path / "run-on")
-    style = project / "templates" / "style.css"
-    style.write_text(
-        style.read_text(encoding="utf-8") + "\narticle.section { break-before: auto !important; }\n",
-        encoding="utf-8",
+    project = styled(
+        ROOT / "examples" / "trade",
+        tmp_path / "run-on",
+        "article.section { break-before: auto !important; }\n",
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) == 1
 
-    project = copy_of(ROOT / "examples" / "trade", tmp_path / "escaped")
-    style = project / "templates" / "style.css"
-    style.write_text(
-        style.read_text(encoding="utf-8") + "\narticle.section:nth\\-child(odd) h1 { color: #a00; }\n",
-        encoding="utf-8",
+    project = styled(
+        ROOT / "examples" / "trade",
+        tmp_path / "escaped",
+        "article.section:nth\\-child(odd) h1 { color: #a00; }\n",
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) == 1
@@ -423,12 +428,11 @@ def test_more_that_would_differ_in_parts_is_typeset_as_one_or_carried(tmp_path):
         "inline-block sections": ("style", "article.section { display: inline-block; width: 100%; }\n"),
     }
     for name, (where, text) in cases.items():
-        project = copy_of(ROOT / "examples" / "health", tmp_path / name.replace(" ", "-"))
+        folder = tmp_path / name.replace(" ", "-")
         if where == "style":
-            style = project / "templates" / "style.css"
-            style.parent.mkdir(exist_ok=True)
-            style.write_text(text, encoding="utf-8")
+            project = styled(ROOT / "examples" / "health", folder, text)
         else:
+            project = copy_of(ROOT / "examples" / "health", folder)
             settings = project / "data" / "settings.yaml"
             settings.write_text(
                 settings.read_text(encoding="utf-8") + "markdown_html: true\n", encoding="utf-8"
@@ -438,13 +442,10 @@ def test_more_that_would_differ_in_parts_is_typeset_as_one_or_carried(tmp_path):
         described, setter = check_equivalent(project)
         assert len(setter.final_pieces) == 1, name
 
-    project = copy_of(ROOT, tmp_path / "start")  # sub-headings in most sections
-    style = project / "templates" / "style.css"
-    style.parent.mkdir(exist_ok=True)
-    style.write_text(
-        "h2 { string-set: sub content(); }\n"
-        '@page { @bottom-left { content: string(sub, first) "|" string(sub, start); } }\n',
-        encoding="utf-8",
+    project = styled(  # the default briefing: sub-headings in most sections
+        ROOT,
+        tmp_path / "start",
+        'h2 { string-set: sub content(); }\n@page { @bottom-left { content: string(sub, first) "|" string(sub, start); } }\n',
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) > 3

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import ErrorCollector, Location, ReportError
 from .figures import Resolved
+from .files import read_cached
 from .limits import MAX_CHART_CHARACTERS, MAX_CHART_POINTS, MAX_CHART_TEXT
 from .qualifiers import QUALIFIERS
 from .schema import ChartSpec, Data, suggest
@@ -385,7 +386,7 @@ class ChartCache:
 
     def _intact(self, path: Path) -> bool:
         """Whether the file is a regular file whose seal matches its bytes."""
-        data = _read_regular(path)
+        data = read_cached(path)
         return data is not None and _unseal(data, self._seal_key) is not None
 
     def _cache_error(self, path: Path, problem: str) -> ReportError:
@@ -464,25 +465,6 @@ def _unseal(data: bytes, key: bytes) -> bytes | None:
         return None
     expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
     return body if hmac.compare_digest(tail[: -len(_SEAL_END)], expected) else None
-
-
-def _read_regular(path: Path) -> bytes | None:
-    """A regular file's bytes, without following a symbolic link; None for anything else."""
-    from .limits import max_file_bytes
-
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    status = os.fstat(handle)
-    if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
-        os.close(handle)  # a folder, a FIFO, a device: not a cached chart (os.fdopen refuses a folder)
-        return None
-    with os.fdopen(handle, "rb") as stream:
-        try:
-            return stream.read()
-        except OSError:
-            return None
 
 
 def _style_fingerprint(style: ChartStyle) -> dict:

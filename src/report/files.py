@@ -146,6 +146,26 @@ def read_bytes(path: Path, roots: Sequence[Path] | None) -> bytes:
     return b"".join(chunks)
 
 
+def read_cached(path: Path) -> bytes | None:
+    """A cache file's bytes (charts, parts): a regular file within the size limit, read
+    without following a symbolic link; None for anything else (a folder, a FIFO, a device,
+    a link), which the cache then treats as missing."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
+            return None
+        with os.fdopen(os.dup(handle), "rb") as stream:
+            return stream.read()
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
 def decode_text(raw: bytes, path: Path) -> str:
     """UTF-8 text; a byte-order mark and CRLF line ends are accepted."""
     try:

@@ -44,6 +44,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .errors import ReportError
+from .files import read_cached
 from .joining import WrittenPart
 
 logger = logging.getLogger(__name__)
@@ -1047,7 +1048,7 @@ class _DiskCache:
     def read_bytes(self, name: str) -> bytes | None:
         if not self.usable:
             return None
-        data = _read_regular(self.folder / name)
+        data = read_cached(self.folder / name)
         if data is None or len(data) < 65:
             return None
         seal, body = data[:64], data[65:]
@@ -1101,22 +1102,3 @@ class _DiskCache:
                         os.unlink(entry.path)
                 except OSError:
                     pass
-
-
-def _read_regular(path: Path) -> bytes | None:
-    from .limits import max_file_bytes
-
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > max_file_bytes():
-            return None
-        with os.fdopen(os.dup(handle), "rb") as stream:
-            return stream.read()
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
