@@ -332,13 +332,16 @@ def test_first_page_rules_and_running_heads_carried_across_parts(tmp_path):
     assert any(first_title in page for page in pages_of_second[1:] or pages_of_second)
 
 
-def test_a_stylesheet_counting_across_the_document_is_typeset_as_one_part(tmp_path):
-    project = styled(
-        ROOT / "examples" / "trade",
-        tmp_path / "trade",
-        "article.section:nth-of-type(2) h1 { color: #a00; }\n",
-    )
-    described, setter = check_equivalent(project)
+ONE_PART_STYLESHEETS = {
+    "counts across the document": "article.section:nth-of-type(2) h1 { color: #a00; }\n",
+    "sections run on": "article.section { break-before: auto !important; }\n",
+    "escaped pseudo-class": "article.section:nth\\-child(odd) h1 { color: #a00; }\n",
+}
+
+
+@pytest.mark.parametrize("css", ONE_PART_STYLESHEETS.values(), ids=ONE_PART_STYLESHEETS.keys())
+def test_a_stylesheet_that_cutting_would_change_is_typeset_as_one_part(tmp_path, css):
+    described, setter = check_equivalent(styled(ROOT / "examples" / "trade", tmp_path / "trade", css))
     assert len(setter.final_pieces) == 1
 
 
@@ -370,10 +373,10 @@ def test_errors_met_in_worker_processes_are_reported_as_in_one_process(tmp_path)
     assert (output / "briefing.pdf").read_bytes() == b"previous"
 
 
-def test_what_would_cut_the_document_wrongly_is_not_cut(tmp_path):
+def test_what_would_cut_the_document_wrongly_is_not_cut():
     """A part starts only where one document starts a page at the top level: not at a
-    section marker inside raw HTML, not when a <style> in a section applies everywhere, not
-    when the stylesheet lets sections run on, not behind an escaped pseudo-class."""
+    section marker inside raw HTML, not when a <style> in a section applies everywhere (the
+    stylesheets that would change: ONE_PART_STYLESHEETS)."""
     from report.parts import split
 
     nested = (
@@ -387,22 +390,6 @@ def test_what_would_cut_the_document_wrongly_is_not_cut(tmp_path):
         '<section class="sources">S</section>',
     ]
     assert len(split(nested.replace("X", "<style>h1 { color: red }</style>"))[1]) == 1
-
-    project = styled(
-        ROOT / "examples" / "trade",
-        tmp_path / "run-on",
-        "article.section { break-before: auto !important; }\n",
-    )
-    described, setter = check_equivalent(project)
-    assert len(setter.final_pieces) == 1
-
-    project = styled(
-        ROOT / "examples" / "trade",
-        tmp_path / "escaped",
-        "article.section:nth\\-child(odd) h1 { color: #a00; }\n",
-    )
-    described, setter = check_equivalent(project)
-    assert len(setter.final_pieces) == 1
 
 
 def test_an_archival_pdf_is_the_same_bytes_from_a_warm_cache_a_cold_one_and_another_folder(tmp_path):
