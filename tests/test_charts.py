@@ -319,7 +319,7 @@ def test_grouped_and_donut_charts_draw_right_to_left(tmp_path):
     import matplotlib.pyplot as plt
 
     from report.charts import ChartData, ChartStyle
-    from report.drawing import build_figure, chart_rc, draw_svg, register_fonts
+    from report.drawing import build_figure, chart_rc, draw_pdf, register_fonts
     from report.formatting import Formatter
 
     style = ChartStyle("ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSerif-Regular.ttf")])
@@ -335,4 +335,78 @@ def test_grouped_and_donut_charts_draw_right_to_left(tmp_path):
     # The first group (فيسبوك) stands to the right of the second.
     assert groups["فيسبوك"] > groups["إكس"]
     donut = ChartData("d", "share", "", ["أ", "ب"], [("", [3, 1])], style="donut")
-    assert draw_svg(donut, style, Formatter()).startswith(b"<?xml")
+    assert draw_pdf(donut, style, Formatter()).startswith(b"%PDF-")
+
+
+def _render(pdf: bytes, folder, name: str) -> np.ndarray:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", str(path), str(folder / name)], check=True)
+    [page] = sorted(folder.glob(f"{name}-*.png"))
+    return np.asarray(Image.open(page).convert("L"), dtype=np.int16)
+
+
+def test_a_chart_is_placed_where_and_as_weasyprint_would_draw_its_svg(tmp_path):
+    """The chart goes into the PDF as matplotlib's own page (a form XObject in place of a blank
+    stand-in); on the page it is the same drawing, at the same place and size, as WeasyPrint
+    drawing the same chart as SVG: a stand-in left blank, flipped or stretched would differ."""
+    import weasyprint
+
+    from report.charts import ChartCache, ChartData, ChartStyle
+    from report.drawing import draw_svg
+    from report.formatting import Formatter
+    from report.pdf import render_pdf
+
+    style = ChartStyle("ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSans-Regular.ttf")])
+    chart = ChartData("c", "bar", "العنوان", ["فيسبوك", "إكس", "يوتيوب"], [("2021", [282638, 317074, 41000])])
+    cache = ChartCache(tmp_path, style)
+    placed = cache.path_for(chart, Formatter())
+    (tmp_path / "drawn.svg").write_bytes(draw_svg(chart, style, Formatter()))
+    page = "@page { size: A5; margin: 20mm 15mm } img { display: block; width: 100%; margin-top: 30mm }"
+
+    def html(source: str) -> str:
+        return f'<html lang="ar" dir="rtl"><body><p>الشكل</p><img src="{source}" alt="شكل"></body></html>'
+
+    ours, pages, _ = render_pdf(html(placed.as_uri()), page, tmp_path, [tmp_path], [ROOT / "fonts"])
+    reference = weasyprint.HTML(string=html("drawn.svg"), base_url=str(tmp_path) + "/").write_pdf(
+        stylesheets=[weasyprint.CSS(string=page)]
+    )
+    assert pages == 1
+    listing = subprocess.run(["pdfimages", "-list", "-"], input=ours, capture_output=True, check=True)
+    assert len(listing.stdout.decode().strip().splitlines()) == 2, "the blank stand-in is still in the PDF"
+    a, b = _render(ours, tmp_path, "ours"), _render(reference, tmp_path, "reference")
+    assert a.shape == b.shape
+    ink = (b < 128).sum()
+    assert ink > 2000 and abs(int((a < 128).sum()) - int(ink)) < ink * 0.05
+    # Same pixels but for anti-aliasing at the edges of text drawn as paths.
+    assert (np.abs(a - b) > 96).sum() < ink * 0.05
+
+
+def test_charts_are_placed_again_when_watch_writes_a_remembered_part_on_new_pages(tmp_path):
+    """`--watch` keeps laid-out parts in memory; a part written again at new page numbers still
+    gets its charts (the stand-ins it was laid out with are known to the process)."""
+    import pikepdf
+
+    from report.build import build
+
+    project = copy_project(ROOT, tmp_path / "p")
+    before = build(project, remember_parts=True)
+    first = sorted((project / "data" / "sections").glob("*.md"))[0]
+    added = "فقرة إضافية تملأ الصفحة. " * 400
+    first.write_text(first.read_text(encoding="utf-8") + "\n\n" + added + "\n", encoding="utf-8")
+    after = build(project, remember_parts=True)
+    assert after.pages > before.pages
+    forms = set()
+    with pikepdf.open(after.output) as pdf:
+        for page in pdf.pages:
+            assert not list(page.get_images()), f"an image (a stand-in left blank?) on page {page.index + 1}"
+            for xobject in page.Resources.get("/XObject", {}).values():
+                if xobject.get("/Subtype") == "/Form" and "/Matrix" in xobject:
+                    forms.add(xobject.objgen)
+    assert len(forms) == len(project_charts(project))
+
+
+def project_charts(project) -> list[str]:
+    from report.project import load_project
+
+    return list(load_project(project).data.charts)

@@ -190,7 +190,7 @@ def _chart_project(tmp_path: Path) -> Path:
 
 
 def _cached(project: Path) -> list[Path]:
-    return sorted((project / ".report-cache" / "charts").glob("*.svg"))
+    return sorted((project / ".report-cache" / "charts").glob("*.pdf"))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "altered", "planted", "symlink"])
@@ -200,28 +200,27 @@ def test_a_damaged_cached_chart_is_drawn_again(tmp_path, damage):
     assert first.returncode == 0, first.stderr
     pdf = project / "output" / "briefing.pdf"
     good = pdf.read_bytes()
-    [svg] = _cached(project)
-    drawn = svg.read_bytes()
+    [chart] = _cached(project)
+    drawn = chart.read_bytes()
     if damage == "truncated":
-        svg.write_bytes(drawn[: len(drawn) // 2])
+        chart.write_bytes(drawn[: len(drawn) // 2])
     elif damage == "altered":
-        svg.write_bytes(drawn.replace(b"#0072b2", b"#ff0000").replace(b"#0072B2", b"#ff0000"))
-        assert svg.read_bytes() != drawn
+        chart.write_bytes(drawn.replace(b"/MediaBox [ 0 0 ", b"/MediaBox [ 0 9 ", 1))
+        assert chart.read_bytes() != drawn
     elif damage == "planted":
         # A cache shipped with the project, its checksum recomputed: not sealed with this user's key.
-        body = drawn.rpartition(b"\n<!-- report-seal: ")[0].replace(b"#0072b2", b"#ff0000")
-        svg.write_bytes(
-            body + b"\n<!-- report-seal: " + hashlib.sha256(body).hexdigest().encode() + b" -->\n"
-        )
+        body = drawn.rpartition(b"\n%report-seal: ")[0].replace(b"/MediaBox [ 0 0 ", b"/MediaBox [ 0 9 ", 1)
+        assert body != drawn.rpartition(b"\n%report-seal: ")[0]
+        chart.write_bytes(body + b"\n%report-seal: " + hashlib.sha256(body).hexdigest().encode() + b"\n")
     else:
-        elsewhere = tmp_path / "elsewhere.svg"
+        elsewhere = tmp_path / "elsewhere.pdf"
         elsewhere.write_bytes(drawn[:100])
-        svg.unlink()
-        svg.symlink_to(elsewhere)
+        chart.unlink()
+        chart.symlink_to(elsewhere)
     result = run_cli("build", str(project), "--force")
     assert result.returncode == 0, result.stderr
     assert "charts: 1 drawn, 0 reused" in result.stdout
-    assert svg.read_bytes() == drawn and not svg.is_symlink()
+    assert chart.read_bytes() == drawn and not chart.is_symlink()
     assert pdf.read_bytes() == good  # the chart, not its alt text
     assert "نصبديل" not in read_pdf(pdf).flat
     assert len(_cached(project)) == 1
@@ -255,12 +254,12 @@ def test_a_folder_where_a_cached_chart_should_be_is_a_located_error(tmp_path):
     project = _chart_project(tmp_path / "p")
     first = run_cli("build", str(project), "-o", str(tmp_path / "first.pdf"))
     assert first.returncode == 0, first.stderr
-    [svg] = _cached(project)
-    svg.unlink()
-    svg.mkdir()
-    (svg / "keep.txt").write_text("a file inside the folder\n")
+    [chart] = _cached(project)
+    chart.unlink()
+    chart.mkdir()
+    (chart / "keep.txt").write_text("a file inside the folder\n")
     output = with_previous(project)
-    name = svg.relative_to(project).as_posix()
+    name = chart.relative_to(project).as_posix()
     refused(
         project,
         [
@@ -269,7 +268,7 @@ def test_a_folder_where_a_cached_chart_should_be_is_a_located_error(tmp_path):
         ],
     )
     assert_previous_untouched(output)
-    assert (svg / "keep.txt").read_text() == "a file inside the folder\n"
+    assert (chart / "keep.txt").read_text() == "a file inside the folder\n"
 
 
 # -- numbers past every bound ----------------------------------------------------------------

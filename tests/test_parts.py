@@ -49,7 +49,9 @@ def typesetter(html_css_loaded_roots, cache_dir: Path | None = None, variant: st
     if variant:
         options["pdf_variant"] = variant
     settings = Settings(css, loaded.root.as_uri() + "/", options, (), "")
-    return Typesetter(settings, make_fetcher(roots, loaded.font_dirs), cache_dir)
+    return Typesetter(
+        settings, make_fetcher(roots, loaded.font_dirs, loaded.root / ".report-cache" / "charts"), cache_dir
+    )
 
 
 def in_parts(prepared, cache_dir: Path | None = None) -> tuple[bytes, object]:
@@ -68,7 +70,7 @@ def as_one_document(prepared, html: str) -> bytes:
 
     _, css, loaded, roots = prepared
     fonts = FontConfiguration()
-    fetcher = make_fetcher(roots, loaded.font_dirs)
+    fetcher = make_fetcher(roots, loaded.font_dirs, loaded.root / ".report-cache" / "charts")
     base = loaded.root.as_uri() + "/"
     stylesheet = weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
     document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(

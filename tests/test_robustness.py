@@ -78,7 +78,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path, attempt):
         "water-briefing.pdf.manifest.json",
     ]
     charts = sorted(p.name for p in (project / ".report-cache" / "charts").iterdir())
-    assert len(charts) == 2 and all(name.endswith(".svg") for name in charts)
+    assert len(charts) == 2 and all(name.endswith(".pdf") for name in charts)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -26,6 +26,9 @@ from .sealing import user_key
 logger = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".report-cache/charts"
+# How the HTML names a drawn chart: by file name, not path, so the same chart has the same URL
+# (and WeasyPrint the same image name) in any folder; the fetcher looks in CACHE_FOLDER.
+CHART_SCHEME = "report-chart:"
 
 
 @dataclass(frozen=True)
@@ -288,9 +291,9 @@ class _Marks:
 
 
 class ChartCache:
-    """Drawn charts stored as SVG files named by the hash of everything that shapes them.
+    """Drawn charts stored as one-page PDF files named by the hash of everything that shapes them.
 
-    The cache folder is inside the project, so it is not trusted: each SVG ends with a
+    The cache folder is inside the project, so it is not trusted: each file ends with a
     seal, an HMAC-SHA256 of its bytes under a key of the person running `report` (see
     `sealing.user_key`). A file that is truncated, altered, planted by the project or not a
     regular file fails the check and the chart is drawn again.
@@ -318,7 +321,7 @@ class ChartCache:
         """Start drawing the charts missing from the cache, in worker processes; return `finish`.
 
         The workers run while the caller renders the HTML and imports WeasyPrint; `finish()`
-        waits for them and stores the SVGs. A chart that cannot be drawn is reported at its
+        waits for them and stores the drawings. A chart that cannot be drawn is reported at its
         declaration (`locations` by name).
         """
         self.locations.update(locations or {})
@@ -333,14 +336,14 @@ class ChartCache:
         if cores < 2:
             return lambda: self._finish(
                 missing,
-                [lambda c=c: drawing.draw_svg(c, self.style, formatter) for c in missing],
+                [lambda c=c: drawing.draw_pdf(c, self.style, formatter) for c in missing],
                 None,
             )
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(min(len(missing), cores), mp_context=multiprocessing.get_context("fork"))
-        futures = [pool.submit(drawing.draw_svg, chart, self.style, formatter) for chart in missing]
+        futures = [pool.submit(drawing.draw_pdf, chart, self.style, formatter) for chart in missing]
         return lambda: self._finish(missing, [f.result for f in futures], pool)
 
     def draw_all(self, charts: list[ChartData], formatter, locations: dict | None = None) -> None:
@@ -358,20 +361,20 @@ class ChartCache:
                 pool.shutdown(cancel_futures=True)
 
     def _drawn(self, chart: ChartData, draw) -> bytes:
-        """The SVG `draw()` returns; a chart that cannot be drawn is an error at its declaration."""
+        """The PDF `draw()` returns; a chart that cannot be drawn is an error at its declaration."""
         where = self.locations.get(chart.name)
         try:
-            svg = draw()
+            drawn = draw()
         except ReportError as error:
             raise ReportError(error.message, error.location or where) from None
         except (ValueError, TypeError, OverflowError, RuntimeError, MemoryError, RecursionError) as error:
             raise ReportError(f"chart '{chart.name}': cannot draw it: {error}", where) from None
-        if not isinstance(svg, bytes) or b"<svg" not in svg[:4096]:
+        if not isinstance(drawn, bytes) or not drawn.startswith(b"%PDF-"):
             raise ReportError(f"chart '{chart.name}': cannot draw it: the drawing is empty", where)
-        return svg
+        return drawn
 
     def _path(self, chart: ChartData) -> Path:
-        return self.folder / f"{chart.name}-{self.key(chart)}.svg"
+        return self.folder / f"{chart.name}-{self.key(chart)}.pdf"
 
     def _check_folder(self) -> None:
         """The cache is written only inside the project: no symbolic link on the way to it."""
@@ -393,7 +396,7 @@ class ChartCache:
         where = Location(path.relative_to(self.root)) if path.is_relative_to(self.root) else Location(path)
         return ReportError(f"cannot write the chart cache: {problem} (delete .report-cache/)", where)
 
-    def _store(self, chart: ChartData, svg: bytes) -> Path:
+    def _store(self, chart: ChartData, drawn: bytes) -> Path:
         path = self._path(chart)
         self._check_folder()
         try:
@@ -416,7 +419,7 @@ class ChartCache:
             raise self._cache_error(self.folder, error.strerror or str(error)) from None
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(_seal(svg, self._seal_key))
+                stream.write(_seal(drawn, self._seal_key))
             os.replace(temporary, path)  # a symbolic link at `path` is replaced, not followed
         except OSError as error:
             Path(temporary).unlink(missing_ok=True)
@@ -428,8 +431,12 @@ class ChartCache:
         self._drawn_here.add(path)
         return path
 
+    def url_for(self, chart: ChartData, formatter) -> str:
+        """The URL the HTML gives a chart (see CHART_SCHEME), drawing it if needed."""
+        return CHART_SCHEME + self.path_for(chart, formatter).name
+
     def path_for(self, chart: ChartData, formatter) -> Path:
-        """Return the SVG for a chart, drawing it only when no intact cached copy exists."""
+        """Return the drawn chart's file, drawing it only when no intact cached copy exists."""
         path = self._path(chart)
         if path in self._pending:
             return path  # being drawn in the background (start_drawing)
@@ -438,28 +445,28 @@ class ChartCache:
                 self.reused += 1
             return path
         self._check_folder()
-        from .drawing import draw_svg  # matplotlib is imported only when a chart must be drawn
+        from .drawing import draw_pdf  # matplotlib is imported only when a chart must be drawn
 
-        self._store(chart, self._drawn(chart, lambda: draw_svg(chart, self.style, formatter)))
+        self._store(chart, self._drawn(chart, lambda: draw_pdf(chart, self.style, formatter)))
         return path
 
 
-_SEAL = b"\n<!-- report-seal: "
-_SEAL_END = b" -->\n"
+_SEAL = b"\n%report-seal: "
+_SEAL_END = b"\n"
 
 
-def _seal(svg: bytes, key: bytes) -> bytes:
-    """The SVG followed by a comment holding the HMAC of its bytes (a comment after the root is valid XML)."""
-    return svg + _SEAL + hmac.new(key, svg, hashlib.sha256).hexdigest().encode() + _SEAL_END
+def _seal(drawn: bytes, key: bytes) -> bytes:
+    """The PDF followed by a comment line holding the HMAC of its bytes (read back by `unsealed_chart`)."""
+    return drawn + _SEAL + hmac.new(key, drawn, hashlib.sha256).hexdigest().encode() + _SEAL_END
 
 
-def is_sealed_chart(data: bytes) -> bool:
-    """True for an SVG that this user's `report` drew and sealed."""
-    return _unseal(data, user_key()) is not None
+def unsealed_chart(data: bytes) -> bytes | None:
+    """The PDF of a chart this user's `report` drew and sealed, or None for any other bytes."""
+    return _unseal(data, user_key())
 
 
 def _unseal(data: bytes, key: bytes) -> bytes | None:
-    """The SVG of a sealed file, or None when the seal is missing or does not match."""
+    """The drawing of a sealed file, or None when the seal is missing or does not match."""
     body, found, tail = data.rpartition(_SEAL)
     if not found or not tail.endswith(_SEAL_END):
         return None

@@ -1,4 +1,4 @@
-"""Draw chart data with matplotlib as SVG, the right-to-left way, with text drawn as paths.
+"""Draw chart data with matplotlib as PDF (SVG for the baseline), the right-to-left way, text as paths.
 
 matplotlib >= 3.11 lays text out with libraqm, which shapes Arabic and applies bidi by
 itself: labels are passed in logical order. Only a matplotlib built without libraqm gets
@@ -11,6 +11,7 @@ import io
 import os
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ft2font  # noqa: E402
+from matplotlib.backends import backend_pdf  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
@@ -166,21 +168,69 @@ def build_figure(chart: ChartData, style: ChartStyle, formatter: Formatter, shap
     return figure
 
 
+def draw_pdf(chart: ChartData, style: ChartStyle, formatter: Formatter, shaping: bool | None = None) -> bytes:
+    """Return the chart as a one-page PDF, text drawn as paths; a glyph missing from every font
+    is an error.
+
+    The page is placed in the briefing as a form XObject (chart_forms.py): WeasyPrint never
+    parses it, where an SVG cost more to parse and draw than the rest of its page.
+    """
+    return _draw(chart, style, formatter, shaping, "pdf")
+
+
 def draw_svg(chart: ChartData, style: ChartStyle, formatter: Formatter, shaping: bool | None = None) -> bytes:
-    """Return the chart as SVG bytes; a glyph missing from every font is an error."""
+    """Return the chart as SVG bytes, text drawn as paths (the plain route in bench/baseline.py)."""
+    return _draw(chart, style, formatter, shaping, "svg")
+
+
+def _draw(
+    chart: ChartData, style: ChartStyle, formatter: Formatter, shaping: bool | None, kind: str
+) -> bytes:
     families = register_fonts(style.fonts)
     with plt.rc_context(chart_rc(families)), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure = build_figure(chart, style, formatter, shaping)
         try:
             buffer = io.BytesIO()
-            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+            if kind == "pdf":
+                # Whole points: the stand-in laid out in its place (chart_forms.py) has a pixel
+                # per point, so the chart fills it at its own aspect ratio.
+                width, height = figure.get_size_inches()
+                figure.set_size_inches(round(width * 72) / 72, round(height * 72) / 72)
+                with _pdf_text_as_paths():
+                    # No date, producer or creator: the same chart gives the same bytes.
+                    metadata = {"CreationDate": None, "Creator": None, "Producer": None}
+                    figure.savefig(buffer, format="pdf", metadata=metadata)
+            else:
+                figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         finally:
             plt.close(figure)
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     if missing:
         raise ReportError(f"chart '{chart.name}': {missing[0]}")
     return buffer.getvalue()
+
+
+class _PathTextRenderer(backend_pdf.RendererPdf):
+    """matplotlib's PDF renderer with text drawn as paths, as `svg.fonttype: path` does for SVG.
+
+    Embedded chart fonts would carry no Unicode map for the shaped glyphs (PDF/UA requires
+    one) and would put labels into the briefing's text layer, out of reading order.
+    """
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        self._draw_text_as_path(gc, x, y, s, prop, angle, ismath, mtext)
+
+
+@contextmanager
+def _pdf_text_as_paths():
+    # print_pdf looks the renderer class up in its module when it saves.
+    saved = backend_pdf.RendererPdf
+    backend_pdf.RendererPdf = _PathTextRenderer
+    try:
+        yield
+    finally:
+        backend_pdf.RendererPdf = saved
 
 
 def value_formatter(formatter: Formatter, percent: bool) -> FuncFormatter:

@@ -155,7 +155,7 @@ class DocumentBuilder:
         number = self.formatter.plain(len(self.figure_list) + 1)
         anchor = f"figure-{len(self.figure_list) + 1}"
         self.figure_list.append(FigureEntry(number, spec.caption, anchor))
-        image = self.cache.path_for(self.charts[name], self.formatter).as_uri() if self.cache else ""
+        image = self.cache.url_for(self.charts[name], self.formatter) if self.cache else ""
         source = self.project.data.sources.get(spec.source or "")
         # The marks beside qualified values, explained: "* حوالي؛ ** أكثر من".
         notes = self.charts[name].mark_notes

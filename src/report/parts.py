@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from . import chart_forms
 from .errors import ReportError
 from .files import read_cached
 from .joining import WrittenPart
@@ -422,6 +423,7 @@ class Typesetter:
         if self._stylesheet is None:
             _hook_margin_boxes()
             _hook_font_files()
+            chart_forms.hook_images()
             self._fonts = FontConfiguration()
             self._stylesheet = weasyprint.CSS(
                 string=self.css,
@@ -593,8 +595,9 @@ class Typesetter:
         if first and self.settings.attachments:
             options["attachments"] = list(self.settings.attachments)
         _FONT_FILES.clear()
+        chart_forms.start_write()
         try:
-            pdf = laid.document.copy(pages).write_pdf(**options)
+            pdf = chart_forms.place_charts(laid.document.copy(pages).write_pdf(**options))
             fonts = {name: self._remember_font(content) for name, content in _FONT_FILES.items()}
         finally:
             for name in stand_ins:

@@ -14,8 +14,10 @@ from pathlib import Path
 from struct import error as struct_error
 from urllib.parse import unquote, urlsplit
 
-from . import files, limits
+from . import chart_forms, files, limits
+from .charts import CACHE_FOLDER, CHART_SCHEME, unsealed_chart
 from .errors import Location, ReportError
+from .files import read_cached
 from .project import find_font
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ logger = logging.getLogger(__name__)
 FONT_SCHEME = "font:"
 
 
-def make_fetcher(roots: list[Path], font_dirs: list[Path]):
+def make_fetcher(roots: list[Path], font_dirs: list[Path], charts: Path | None = None):
     """Return a WeasyPrint URL fetcher that serves the project's own files and fonts only.
 
     `roots[0]` is the project folder, the others its template and font folders. Every file
@@ -50,9 +52,23 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path]):
             except ReportError as error:
                 return self._refuse(error)
             self.served.append(path)
+            stand_in = chart_forms.stand_in(url, path, data)
+            if stand_in is not None:
+                # Not a file: URL, or WeasyPrint would read the file again as the image.
+                return URLFetcherResponse(f"report-chart:{path.name}", stand_in)
             return URLFetcherResponse(path.as_uri(), data)
 
         def _read(self, url: str) -> tuple[Path, bytes]:
+            if url.startswith(CHART_SCHEME):
+                name = url[len(CHART_SCHEME) :]
+                if charts is None or not _CHART_FILE.fullmatch(name):
+                    raise ReportError(f"refused to fetch {url}: not a chart drawn by this build")
+                path = charts / name
+                data = read_cached(path)
+                if data is None or unsealed_chart(data) is None:
+                    message = "a drawn chart is missing or damaged (delete .report-cache/)"
+                    raise ReportError(message, Location(path))
+                return path, data
             if url.startswith(FONT_SCHEME):
                 name = url[len(FONT_SCHEME) :]
                 path = find_font(name, font_dirs, self.roots)
@@ -100,14 +116,10 @@ def _check_image(path: Path, data: bytes) -> None:
 
     An SVG whose parts reuse others (`<use>`, patterns, markers, masks, filters) can nest a
     billion shapes in two kilobytes; one without them costs its size, which is bounded.
-    The charts `report` draws and seals are trusted. Raster images are held to a pixel count.
+    Raster images are held to a pixel count.
     """
     head = data[:2048].lstrip().lower()
     if path.suffix.lower() in (".svg", ".svgz") or head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
-        from .charts import is_sealed_chart
-
-        if is_sealed_chart(data):
-            return
         if len(data) > limits.MAX_SVG_BYTES or _SVG_REUSE.search(data):
             raise ReportError(
                 "refused: an SVG image that reuses parts or images (<use>, <image>, patterns, markers, "
@@ -129,6 +141,8 @@ def _check_image(path: Path, data: bytes) -> None:
             Location(path),
         )
 
+
+_CHART_FILE = re.compile(r"[\w-]+\.pdf")
 
 _SVG_REUSE = re.compile(
     rb"<\s*(?:\w+:)?(?:use|pattern|marker|mask|filter|symbol|tref|image|feImage)\b", re.IGNORECASE
@@ -199,8 +213,11 @@ class _FailedImages(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if str(record.msg).startswith("Failed to load image") and len(record.args or ()) == 2:
             url, reason = record.args
-            path = unquote(urlsplit(str(url)).path)
-            if "/.report-cache/charts/" in path:
+            url = str(url)
+            path = unquote(urlsplit(url).path)
+            if url.startswith(CHART_SCHEME):
+                self.charts.append((f"{CACHE_FOLDER}/{url[len(CHART_SCHEME) :]}", str(reason)))
+            elif "/.report-cache/charts/" in path:
                 self.charts.append((path, str(reason)))
 
 
@@ -247,7 +264,7 @@ def render_pdf(
     from .joining import join
     from .parts import Settings, Typesetter
 
-    fetcher = make_fetcher(roots, font_dirs)
+    fetcher = make_fetcher(roots, font_dirs, base / CACHE_FOLDER)
     base_url = base.as_uri() + "/"
     # Tagged: headings, tables and figures with their alt text reach assistive technology.
     options: dict = {"pdf_identifier": b"report", "pdf_tags": True}
