@@ -32,19 +32,29 @@ from generate import generate  # noqa: E402
 
 
 def timed(command: list[str]) -> tuple[float, float]:
-    """Run a command; return its wall time (s) and peak resident memory (MiB) of the command
-    and every process it starts, together: sampled every 20 ms, and never less than the
-    largest single process's own peak."""
+    """Run a command; return its wall time (s) and peak memory (MiB) of the command and every
+    process it starts, together, sampled every 20 ms (`timed_memory` gives both measures)."""
+    seconds, rss, _ = timed_memory(command)
+    return seconds, rss
+
+
+def timed_memory(command: list[str]) -> tuple[float, float, float]:
+    """Wall time (s), and two peaks (MiB) of the process tree sampled every 20 ms:
+    - resident memory summed over the processes (never less than the largest single
+      process's own peak): pages a forked worker shares with its parent count twice;
+    - proportional set size (PSS) summed: each shared page split among its sharers, so the
+      sum is what the tree takes from the machine."""
     import threading
 
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0]
+    peak = [0, 0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], tree_rss(process.pid))
+            rss, pss = tree_memory(process.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -54,11 +64,11 @@ def timed(command: list[str]) -> tuple[float, float]:
     sampler.join()
     if status != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
-    return seconds, max(peak[0] / 1024, usage.ru_maxrss / 1024)
+    return seconds, max(peak[0] / 1024, usage.ru_maxrss / 1024), peak[1] / 1024
 
 
-def tree_rss(root: int) -> int:
-    """Resident KiB of a process and all its descendants, from /proc."""
+def tree_memory(root: int) -> tuple[int, int]:
+    """Resident and proportional KiB of a process and all its descendants, from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -71,12 +81,24 @@ def tree_rss(root: int) -> int:
             continue
         parents[int(entry)] = int(fields.get("PPid", "0").strip())
         rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [root]
+    total, proportional, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        proportional += _pss(pid)
         stack.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+    return total, proportional
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def build_command(project: Path, *flags: str) -> list[str]:
@@ -98,7 +120,7 @@ def change_one_figure(project: Path) -> None:
 def make_bundle(project: Path, folder: Path) -> Path:
     """Prepare the baseline's inputs (the same HTML, CSS and chart data); not timed."""
     from report.build import _prepare, chart_style
-    from report.charts import ChartCache
+    from report.charts import CHART_SCHEME, ChartCache
     from report.html import DocumentBuilder
     from report.project import load_project
 
@@ -111,8 +133,13 @@ def make_bundle(project: Path, folder: Path) -> Path:
     used = [charts[name] for name in builder.charts_used()]
     cache.draw_all(used, formatter)
     html, css = builder.render()
+    # The plain route draws SVG and gives WeasyPrint the files (report places its PDF drawings).
+    svgs = {}
+    for chart in used:
+        svgs[chart.name] = folder / f"{cache._path(chart).stem}.svg"
+        html = html.replace(CHART_SCHEME + cache._path(chart).name, svgs[chart.name].as_uri())
     bundle = {
-        "charts": [(chart, str(cache._path(chart))) for chart in used],
+        "charts": [(chart, str(svgs[chart.name])) for chart in used],
         "style": style,
         "formatter": formatter,
         "html": html,
@@ -155,19 +182,21 @@ def pages_of(project: Path) -> int:
 def measure(name: str, project: Path, scratch: Path) -> dict:
     shutil.rmtree(project / ".report-cache", ignore_errors=True)
     shutil.rmtree(project / "output", ignore_errors=True)
-    cold, cold_mem = timed(build_command(project))
+    cold, cold_mem, cold_pss = timed_memory(build_command(project))
     pages = pages_of(project)
     nochange, _ = timed(build_command(project))
     change_one_figure(project)
     one, one_mem = timed(build_command(project))
     warm = warm_one_figure(project)
     bundle = make_bundle(project, scratch)
-    baseline, base_mem = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "both"])
+    baseline, base_mem, base_pss = timed_memory(
+        [sys.executable, str(HERE / "baseline.py"), str(bundle), "both"]
+    )
     charts_alone, _ = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "charts"])
     weasy_alone, _ = timed([sys.executable, str(HERE / "baseline.py"), str(bundle), "weasyprint"])
     return {
-        "name": name, "pages": pages, "cold": cold, "cold_mem": cold_mem, "nochange": nochange,
-        "one": one, "one_mem": one_mem, "warm": warm, "baseline": baseline, "base_mem": base_mem,
+        "name": name, "pages": pages, "cold": cold, "cold_mem": cold_mem, "cold_pss": cold_pss, "nochange": nochange,
+        "one": one, "one_mem": one_mem, "warm": warm, "baseline": baseline, "base_mem": base_mem, "base_pss": base_pss,
         "charts_alone": charts_alone, "weasy_alone": weasy_alone,
     }  # fmt: skip
 
@@ -196,8 +225,8 @@ def measure_runs(name: str, project: Path, scratch: Path, runs: int) -> dict:
 def table(rows: list[dict]) -> str:
     head = (
         "| project | pages | cold build | baseline | cold/baseline | no-change | one-figure | one-figure/baseline "
-        "| one-figure warm (watch) | warm/baseline | matplotlib alone | WeasyPrint alone | s/page (cold) | peak MiB (cold / baseline) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| one-figure warm (watch) | warm/baseline | matplotlib alone | WeasyPrint alone | s/page (cold) | peak MiB (cold / baseline) | peak PSS MiB (cold / baseline) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in rows:
@@ -205,7 +234,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['name']} | {r['pages']:.0f} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold_ratio']:.2f} "
             f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one_ratio']:.2f} | {r['warm']:.2f} s "
             f"| {r['warm_ratio']:.2f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
-            f"| {r['cold'] / max(r['pages'], 1):.3f} | {r['cold_mem']:.0f} / {r['base_mem']:.0f} |"
+            f"| {r['cold'] / max(r['pages'], 1):.3f} | {r['cold_mem']:.0f} / {r['base_mem']:.0f} "
+            f"| {r['cold_pss']:.0f} / {r['base_pss']:.0f} |"
         )
     return "\n".join(lines)
 
