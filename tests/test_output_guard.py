@@ -226,6 +226,119 @@ def test_a_damaged_cached_chart_is_drawn_again(tmp_path, damage):
     assert len(_cached(project)) == 1
 
 
+def test_an_older_drawing_put_back_under_the_current_name_is_drawn_again(tmp_path):
+    """The seal covers the file's name too: a sealed chart of other figures (an older edition,
+    another chart) renamed to the current chart's name is not used, the chart is redrawn."""
+    project = _chart_project(tmp_path / "p")
+    assert run_cli("build", str(project)).returncode == 0
+    [older] = _cached(project)
+    stale = older.read_bytes()
+    figures = project / "data" / "figures.yaml"
+    figures.write_text(
+        figures.read_text(encoding="utf-8").replace("value: 1816", "value: 1916"), encoding="utf-8"
+    )
+    assert run_cli("build", str(project)).returncode == 0
+    good = (project / "output" / "briefing.pdf").read_bytes()
+    [current] = [chart for chart in _cached(project) if chart.name != older.name]
+    drawn = current.read_bytes()
+    current.write_bytes(stale)
+    result = run_cli("build", str(project), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "charts: 1 drawn, 0 reused" in result.stdout
+    assert current.read_bytes() == drawn
+    assert (project / "output" / "briefing.pdf").read_bytes() == good
+
+
+def test_a_chart_taller_than_the_page_is_an_error_at_its_declaration(tmp_path):
+    """40 rows of a horizontal bar chart on an A5 page would run past the page's foot."""
+    rows = "".join(f"  r{i}:\n    label: البند {i}\n    value: {100 + i}\n" for i in range(40))
+    names = ", ".join(f"r{i}" for i in range(40))
+    figures = (
+        "figures:\n"
+        + rows
+        + (
+            "charts:\n  long_chart:\n    kind: bar\n    orientation: horizontal\n    caption: بنود كثيرة\n"
+            f"    alt: بنود كثيرة\n    figures: [{names}]\n"
+        )
+    )
+    section = "# مقدمة\n\nنص قصير.\n\n{{ chart('long_chart') }}\n"
+    project = make_project(
+        tmp_path / "p",
+        {"data/figures.yaml": figures, "data/sections/01-a.md": section},
+        settings=SETTINGS + "page_size: A5\n",
+    )
+    declared = figures.splitlines().index("  long_chart:") + 1
+    output = with_previous(project)
+    result = run_cli("build", str(project))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"data/figures.yaml:{declared}:3: chart 'long_chart' is "), line
+    assert "(40 categories), more than the 145 mm a page of this size holds" in line
+    assert_previous_untouched(output)
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("report-chart:../../etc/passwd", "refused: report-chart:../../etc/passwd names no chart"),
+        ("report-chart:other-0123.pdf", "report-chart:other-0123.pdf names no chart drawn by this build"),
+        ("report-chart:" + "a" * 500 + ".pdf", "report-chart:" + "a" * 60 + "... names no chart drawn"),
+    ],
+)
+def test_a_chart_url_that_names_no_drawn_chart_is_refused(tmp_path, url, expected):
+    section = f'# مقدمة\n\nنص قصير.\n\n<img src="{url}" alt="شكل">\n'
+    project = make_project(
+        tmp_path / "p",
+        {"data/figures.yaml": FIGURES, "data/sections/01-a.md": section},
+        settings=SETTINGS + "markdown_html: true\n",
+    )
+    output = with_previous(project)
+    result = run_cli("build", str(project))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert expected in line and len(line) < 300, line
+    assert_previous_untouched(output)
+
+
+def _image_project(tmp_path: Path, image: str, data: bytes, tag: str) -> Path:
+    project = make_project(
+        tmp_path / "p",
+        {"data/figures.yaml": FIGURES, "data/sections/01-a.md": f"# مقدمة\n\nنص قصير.\n\n{tag}\n"},
+        settings=SETTINGS + "markdown_html: true\n",
+    )
+    (project / "images").mkdir()
+    (project / "images" / image).write_bytes(data)
+    return project
+
+
+def test_an_image_that_cannot_be_read_is_an_error_not_its_alt_text(tmp_path):
+    """WeasyPrint shows an image it cannot read as its alt text and goes on: never silently."""
+    project = _image_project(
+        tmp_path, "plan.pdf", b"%PDF-1.4 not an image\n", '<img src="images/plan.pdf" alt="مخطط">'
+    )
+    output = with_previous(project)
+    result = run_cli("build", str(project))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "cannot use the image" in line and "images/plan.pdf" in line, line
+    assert_previous_untouched(output)
+
+
+def test_an_image_without_alt_text_is_an_error_in_a_pdf_ua_file(tmp_path):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 10), "red").save(png, format="PNG")
+    project = _image_project(tmp_path, "logo.png", png.getvalue(), '<img src="images/logo.png">')
+    assert run_cli("build", str(project)).returncode == 0  # tagged, not a PDF/UA claim
+    result = run_cli("build", str(project), "--variant", "pdf/ua-1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "has no alt text, which a PDF/UA file requires" in line and "images/logo.png" in line, line
+
+
 def test_an_intact_cached_chart_is_reused(tmp_path):
     project = _chart_project(tmp_path / "p")
     assert run_cli("build", str(project)).returncode == 0

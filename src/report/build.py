@@ -56,6 +56,9 @@ def _prepare(project: Project, errors: ErrorCollector | None = None):
     return values, formatter, charts
 
 
+CHART_FURNITURE_MM = 30.0
+
+
 def chart_style(project: Project):
     """How the project's charts are drawn: its locale, digits and fonts, at the text block's
     width (a chart prints its text at the size it was drawn at)."""
@@ -63,11 +66,14 @@ def chart_style(project: Project):
     from .layout import page_geometry
 
     settings = project.settings
+    page = page_geometry(settings.page_size)
     return ChartStyle(
         settings.locale,
         settings.digits,
         [str(project.find_font(f)) for f in settings.chart_fonts],
-        width_mm=page_geometry(settings.page_size).text_width,
+        width_mm=page.text_width,
+        # The caption above, the notes and source below: about 30 mm of the text block.
+        most_height_mm=round(page.height - page.top - page.bottom - CHART_FURNITURE_MM, 1),
     )
 
 

@@ -36,7 +36,7 @@ _DRAWN: dict[str, Path] = {}
 
 def stand_in(url: str, path: Path, data: bytes) -> bytes | None:
     """The PNG WeasyPrint gets for a sealed chart file, or None when `data` is not one."""
-    drawing = unsealed_chart(data)
+    drawing = unsealed_chart(data, path.name)
     if drawing is None:
         return None
     import pikepdf
@@ -146,7 +146,7 @@ def _form(document, path: Path):
     import pikepdf
 
     data = read_cached(path)
-    drawing = unsealed_chart(data) if data is not None else None
+    drawing = unsealed_chart(data, path.name) if data is not None else None
     if drawing is None:
         message = "a chart could not be placed in the PDF (its file changed while building)"
         raise ReportError(message, Location(path))

@@ -63,6 +63,9 @@ class ChartStyle:
     fonts: list[str]  # font files, regular first, then bold, then Latin fallbacks
     width_mm: float = 160.0
     height_mm: float = 80.0
+    # The tallest chart a page holds with its caption and source (0: no bound); a taller one
+    # would run off the page, so it is an error at its declaration.
+    most_height_mm: float = 0.0
 
 
 def prepare_charts(data: Data, values: dict[str, Resolved], errors: ErrorCollector) -> dict[str, ChartData]:
@@ -390,7 +393,7 @@ class ChartCache:
     def _intact(self, path: Path) -> bool:
         """Whether the file is a regular file whose seal matches its bytes."""
         data = read_cached(path)
-        return data is not None and _unseal(data, self._seal_key) is not None
+        return data is not None and _unseal(data, self._seal_key, path.name) is not None
 
     def _cache_error(self, path: Path, problem: str) -> ReportError:
         where = Location(path.relative_to(self.root)) if path.is_relative_to(self.root) else Location(path)
@@ -419,7 +422,7 @@ class ChartCache:
             raise self._cache_error(self.folder, error.strerror or str(error)) from None
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(_seal(drawn, self._seal_key))
+                stream.write(_seal(drawn, self._seal_key, path.name))
             os.replace(temporary, path)  # a symbolic link at `path` is replaced, not followed
         except OSError as error:
             Path(temporary).unlink(missing_ok=True)
@@ -455,23 +458,27 @@ _SEAL = b"\n%report-seal: "
 _SEAL_END = b"\n"
 
 
-def _seal(drawn: bytes, key: bytes) -> bytes:
-    """The PDF followed by a comment line holding the HMAC of its bytes (read back by `unsealed_chart`)."""
-    return drawn + _SEAL + hmac.new(key, drawn, hashlib.sha256).hexdigest().encode() + _SEAL_END
+def _seal(drawn: bytes, key: bytes, name: str) -> bytes:
+    """The PDF followed by a comment line holding the HMAC of its file name and bytes: a sealed
+    chart renamed to another chart's name (or an older drawing put back) does not pass."""
+    return drawn + _SEAL + _mac(key, name, drawn) + _SEAL_END
 
 
-def unsealed_chart(data: bytes) -> bytes | None:
-    """The PDF of a chart this user's `report` drew and sealed, or None for any other bytes."""
-    return _unseal(data, user_key())
+def _mac(key: bytes, name: str, drawn: bytes) -> bytes:
+    return hmac.new(key, name.encode("utf-8") + b"\0" + drawn, hashlib.sha256).hexdigest().encode()
 
 
-def _unseal(data: bytes, key: bytes) -> bytes | None:
-    """The drawing of a sealed file, or None when the seal is missing or does not match."""
+def unsealed_chart(data: bytes, name: str) -> bytes | None:
+    """The PDF of the chart this user's `report` drew and sealed as `name`, or None."""
+    return _unseal(data, user_key(), name)
+
+
+def _unseal(data: bytes, key: bytes, name: str) -> bytes | None:
+    """The drawing of a file sealed as `name`, or None when the seal is missing or does not match."""
     body, found, tail = data.rpartition(_SEAL)
     if not found or not tail.endswith(_SEAL_END):
         return None
-    expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
-    return body if hmac.compare_digest(tail[: -len(_SEAL_END)], expected) else None
+    return body if hmac.compare_digest(tail[: -len(_SEAL_END)], _mac(key, name, body)) else None
 
 
 def _style_fingerprint(style: ChartStyle) -> dict:

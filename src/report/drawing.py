@@ -191,6 +191,7 @@ def _draw(
         warnings.simplefilter("always")
         figure = build_figure(chart, style, formatter, shaping)
         try:
+            _check_height(chart, style, figure.get_size_inches()[1] * 25.4)
             buffer = io.BytesIO()
             if kind == "pdf":
                 # Whole points: the stand-in laid out in its place (chart_forms.py) has a pixel
@@ -209,6 +210,17 @@ def _draw(
     if missing:
         raise ReportError(f"chart '{chart.name}': {missing[0]}")
     return buffer.getvalue()
+
+
+def _check_height(chart: ChartData, style: ChartStyle, height_mm: float) -> None:
+    """A chart taller than a page can hold would be cut at the page's foot: refuse it."""
+    if style.most_height_mm and height_mm > style.most_height_mm:
+        rows = f" ({len(chart.categories)} categories)" if len(chart.categories) > 12 else ""
+        raise ReportError(
+            f"chart '{chart.name}' is {height_mm:.0f} mm tall{rows}, more than the "
+            f"{style.most_height_mm:.0f} mm a page of this size holds for a chart with its caption: "
+            "split it into several charts"
+        )
 
 
 class _PathTextRenderer(backend_pdf.RendererPdf):

@@ -61,13 +61,22 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path], charts: Path | None =
         def _read(self, url: str) -> tuple[Path, bytes]:
             if url.startswith(CHART_SCHEME):
                 name = url[len(CHART_SCHEME) :]
+                shown = name if len(name) <= 60 else name[:60] + "..."
                 if charts is None or not _CHART_FILE.fullmatch(name):
-                    raise ReportError(f"refused to fetch {url}: not a chart drawn by this build")
+                    raise ReportError(
+                        f"refused: {CHART_SCHEME}{shown} names no chart (charts are placed with chart())"
+                    )
                 path = charts / name
                 data = read_cached(path)
-                if data is None or unsealed_chart(data) is None:
-                    message = "a drawn chart is missing or damaged (delete .report-cache/)"
-                    raise ReportError(message, Location(path))
+                if data is None:
+                    raise ReportError(
+                        f"{CHART_SCHEME}{shown} names no chart drawn by this build "
+                        "(place charts with chart())"
+                    )
+                if unsealed_chart(data, name) is None:
+                    raise ReportError(
+                        "a drawn chart was altered while building (build again)", Location(path)
+                    )
                 return path, data
             if url.startswith(FONT_SCHEME):
                 name = url[len(FONT_SCHEME) :]
@@ -204,21 +213,55 @@ class _Progress(logging.Handler):
 
 
 class _FailedImages(logging.Handler):
-    """Collect the drawn charts WeasyPrint could not load (it logs them and shows the alt text)."""
+    """Collect the images WeasyPrint could not load (it logs them and shows the alt text
+    instead), and, in a PDF/UA file, images without the alt text it requires.
 
-    def __init__(self) -> None:
+    `charts` holds (path, reason, kind): "chart", "image" or "alt"; worker processes send
+    theirs back (parts.py).
+    """
+
+    def __init__(self, accessible: bool = False) -> None:
         super().__init__(logging.ERROR)
-        self.charts: list[tuple[str, str]] = []
+        self.accessible = accessible
+        self.charts: list[tuple[str, str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if str(record.msg).startswith("Failed to load image") and len(record.args or ()) == 2:
+        message = str(record.msg)
+        if message.startswith("Failed to load image") and len(record.args or ()) == 2:
             url, reason = record.args
             url = str(url)
             path = unquote(urlsplit(url).path)
             if url.startswith(CHART_SCHEME):
-                self.charts.append((f"{CACHE_FOLDER}/{url[len(CHART_SCHEME) :]}", str(reason)))
+                self.charts.append((f"{CACHE_FOLDER}/{url[len(CHART_SCHEME) :]}", str(reason), "chart"))
             elif "/.report-cache/charts/" in path:
-                self.charts.append((path, str(reason)))
+                self.charts.append((path, str(reason), "chart"))
+            else:
+                self.charts.append((path or url, str(reason), "image"))
+        elif self.accessible and message.endswith("has no required alt description") and record.args:
+            self.charts.append((str(record.args[0]), "", "alt"))
+
+    def problem(self) -> ReportError | None:
+        """The first problem worth stopping the build for: a chart, then an image, then alt text."""
+        for kind in ("chart", "image", "alt"):
+            for path, reason, found in self.charts:
+                if found != kind:
+                    continue
+                shown = path if len(path) <= 80 else path[:80] + "..."
+                if kind == "chart":
+                    # WeasyPrint would show the alt text in place of the chart: never silently.
+                    return ReportError(
+                        f"a chart could not be placed in the PDF ({reason})", Location(Path(path))
+                    )
+                if kind == "image":
+                    # WeasyPrint's reason is its exception's text, often empty.
+                    return ReportError(
+                        f"cannot use the image {shown}: not an image that can be read "
+                        "(use PNG, JPEG or a plain SVG)"
+                    )
+                return ReportError(
+                    f'the image "{shown}" has no alt text, which a PDF/UA file requires (add alt="...")'
+                )
+        return None
 
 
 VARIANTS = ("pdf/a-3b", "pdf/ua-1")
@@ -279,7 +322,7 @@ def render_pdf(
     attachments_key = hashlib.sha256(
         b"".join(hashlib.sha256(a.name.encode() + b"\0" + a.data).digest() for a in attachments)
     ).hexdigest()
-    failed_images = _FailedImages()
+    failed_images = _FailedImages(accessible=variant == "pdf/ua-1")
     logging.getLogger("weasyprint").addHandler(failed_images)
     progress = logging.getLogger("weasyprint.progress")
     handler = _Progress()
@@ -324,10 +367,9 @@ def render_pdf(
     if fetcher.refused:
         # Some fetches (fonts) are guarded by WeasyPrint itself, which only logs the failure.
         raise fetcher.refused[0]
-    if failed_images.charts:
-        # WeasyPrint would show the alt text in place of the chart: never silently.
-        url, reason = failed_images.charts[0]
-        raise ReportError(f"a chart could not be placed in the PDF ({reason})", Location(Path(url)))
+    problem = failed_images.problem()
+    if problem is not None:
+        raise problem
     if remember:
         _REMEMBERED.clear()
         _REMEMBERED.update(setter.used)
