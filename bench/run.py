@@ -161,7 +161,9 @@ def warm_one_figure(project: Path) -> float:
         "from report.build import build\n"
         "from run import change_one_figure\n"
         "from pathlib import Path\n"
+        "from report.watch import settle\n"
         "build(sys.argv[1], force=True, remember_parts=True)\n"
+        "settle()  # what --watch does while it waits for a change\n"
         "change_one_figure(Path(sys.argv[1]))\n"
         "start = time.perf_counter(); build(sys.argv[1], remember_parts=True); print(time.perf_counter() - start)\n"
     )

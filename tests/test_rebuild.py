@@ -156,6 +156,26 @@ def test_watch_rebuilds_after_a_change_and_survives_errors(project):
         process.wait(timeout=10)
 
 
+def test_watch_builds_again_for_a_file_saved_while_it_was_building(tmp_path):
+    """The files are looked at before each build: a save during the build is not lost."""
+    from report.watch import watch
+
+    root = copy_project(EXAMPLE, tmp_path / "p")
+    figures = root / "data" / "figures.yaml"
+    calls: list[float] = []
+
+    def rebuild() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:  # the user saves while the first build runs
+            figures.write_text(figures.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    done = threading.Thread(target=watch, args=(root, rebuild, root, 2), daemon=True)
+    done.start()
+    done.join(timeout=30)
+    assert not done.is_alive(), "the change saved during the build was never built"
+    assert len(calls) == 2
+
+
 def test_an_image_used_by_the_stylesheet_is_an_input(project):
     (project / "images").mkdir()
     logo = project / "images" / "logo.svg"

@@ -28,6 +28,8 @@ from .files import read_cached
 # MD5 of a URL served as a stand-in -> the sealed chart file, for every stand-in served in
 # this process (forked workers inherit it; `--watch` writes remembered parts again).
 _STAND_INS: dict[str, Path] = {}
+# Stand-in PNGs made in this process, by chart file name.
+_MADE: dict[str, bytes] = {}
 # A text chunk in every stand-in PNG, so that one drawn unrecognized is an error.
 _MARK = "report-chart-stand-in"
 # Image XObject names of stand-ins drawn by the write in progress.
@@ -39,6 +41,18 @@ def stand_in(url: str, path: Path, data: bytes) -> bytes | None:
     drawing = unsealed_chart(data, path.name)
     if drawing is None:
         return None
+    digest = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+    # The file name holds the hash of what shapes the chart: the same name, the same size.
+    made = _MADE.get(path.name)
+    if made is None:
+        if len(_MADE) >= 4096:
+            _MADE.clear()
+        made = _MADE[path.name] = _blank_of_size(drawing, path.name)
+    _STAND_INS[digest] = path
+    return made
+
+
+def _blank_of_size(drawing: bytes, name: str) -> bytes:
     import pikepdf
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
@@ -49,9 +63,8 @@ def stand_in(url: str, path: Path, data: bytes) -> bytes | None:
     size = (max(1, round(right - left)), max(1, round(top - bottom)))
     buffer = io.BytesIO()
     marked = PngInfo()
-    marked.add_text(_MARK, path.name)
+    marked.add_text(_MARK, name)
     Image.new("L", size, 255).save(buffer, format="PNG", pnginfo=marked)
-    _STAND_INS[hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()] = path
     return buffer.getvalue()
 
 

@@ -107,8 +107,24 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path], charts: Path | None =
     return ProjectFetcher()
 
 
+# Fonts found usable in this process, by the SHA-256 of their bytes (`--watch` checks each once).
+_USABLE_FONTS: set[bytes] = set()
+
+
 def font_problem(font: Path | bytes) -> str | None:
     """Return why a font (a file, or its bytes as read by files.read_bytes) cannot be used, or None."""
+    if isinstance(font, bytes):
+        digest = hashlib.sha256(font).digest()
+        if digest in _USABLE_FONTS:
+            return None
+        problem = _font_problem(font)
+        if problem is None:
+            _USABLE_FONTS.add(digest)
+        return problem
+    return _font_problem(font)
+
+
+def _font_problem(font: Path | bytes) -> str | None:
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
