@@ -234,6 +234,9 @@ def build(
                 "%d language warning%s: python -m report check lists them", count, "s" if count > 1 else ""
             )
         from .pdf import render_pdf, write_atomically
+
+        if needed:
+            import weasyprint  # noqa: F401  (0.3 s: imported while charts missing from the cache are drawn)
     finally:
         finish_charts()
     if needed:

@@ -350,7 +350,7 @@ def _room_for(axes, texts, axis: str = "y") -> None:
     """Widen the value axis until every value label lies inside the plot area, off its edges."""
     figure = axes.figure
     for _ in range(4):
-        figure.canvas.draw()
+        figure.draw_without_rendering()
         frame = axes.get_window_extent()
         boxes = _boxes(texts)
         if not boxes:
@@ -378,7 +378,7 @@ def _room_for(axes, texts, axis: str = "y") -> None:
 
 def _upright_if_crowded(axes, texts) -> None:
     """Turn the value labels of a vertical bar chart upright when side by side they would touch."""
-    axes.figure.canvas.draw()
+    axes.figure.draw_without_rendering()
     if _any_overlap(_boxes(texts)):
         for text in texts:
             text.set_rotation(90)
@@ -397,7 +397,7 @@ def _fit_category_labels(axes, axis: str = "x") -> None:
     """Category labels that would touch their neighbours go on two lines."""
     figure = axes.figure
     ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
-    figure.canvas.draw()
+    figure.draw_without_rendering()
     # Two labels of several words closer than a few spaces would read as one phrase.
     if _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
         for tick in ticks:
@@ -592,7 +592,7 @@ def draw_share(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
 
     def fit() -> None:
         # A part too narrow for its share keeps it in the legend only.
-        axes.figure.canvas.draw()
+        axes.figure.draw_without_rendering()
         for patch, text in inside:
             if text.get_window_extent().width + GAP_PT > patch.get_window_extent().width:
                 text.set_visible(False)
@@ -637,7 +637,7 @@ def draw_timeline(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
 
     def fit() -> None:
         # An event whose name would touch its neighbour's is told under the line, below its year.
-        axes.figure.canvas.draw()
+        axes.figure.draw_without_rendering()
         above: list = []
         for _year, title, words in sorted(events, key=lambda e: -e[0]):
             mine = _boxes([t for t in (title, words) if t is not None])

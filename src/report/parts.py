@@ -38,6 +38,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -691,7 +692,7 @@ class Typesetter:
             if job[0] in self.held:
                 by_worker.setdefault(self.held[job[0]], []).append(job)
         for number, worker in enumerate(workers):
-            worker.send(("write", by_worker.get(number, [])))
+            worker.write(by_worker.get(number, []))
         written: dict[str, WrittenPart] = {}
         for job in jobs:
             if job[0] not in self.held:
@@ -878,10 +879,38 @@ class _Worker:
     def send(self, message) -> None:
         self.connection.send(message)
 
+    def write(self, jobs: list) -> None:
+        """Have the worker write its parts, and read what it sends back as it comes.
+
+        Read in a thread: a written part is larger than a pipe's buffer, so a worker whose
+        parts were not read at once would wait for this process to finish its own writing.
+        """
+        self.send(("write", jobs))
+        self._messages: list = []
+
+        def drain() -> None:
+            try:
+                while True:
+                    message = self.connection.recv()
+                    self._messages.append(message)
+                    if message[0] in ("done", "error"):
+                        return
+            except (EOFError, OSError):
+                self._messages.append(("stopped",))
+
+        self._drain = threading.Thread(target=drain, daemon=True)
+        self._drain.start()
+
     def finish(self) -> dict[str, WrittenPart]:
+        self._drain.join()
         written = {}
-        while True:
-            message = self._receive()
+        for message in self._messages:
+            if message[0] == "stopped":
+                self.process.join()
+                raise ReportError(f"a typesetting process stopped (exit code {self.process.exitcode})")
+            if message[0] == "error":
+                self.stop()
+                raise message[1]
             if message[0] == "done":
                 break
             written[message[1]] = _read_written(message[2])
