@@ -221,6 +221,22 @@ def test_generated_fifty_sections_read_as_one_document(tmp_path):
     assert len(described["pages"]) > 100
 
 
+@pytest.mark.parametrize("cache", [True, False], ids=["with a disk cache", "without"])
+def test_parts_let_go_while_others_are_laid_out_give_the_same_bytes(tmp_path, monkeypatch, cache):
+    """Memory is bounded: past MAX_HELD_PAGES a process lets its oldest laid-out parts go and
+    lays them out again to write them. The file is the same bytes as with every part kept,
+    and a part is laid out at most twice."""
+    import report.parts
+
+    prepared = prepare(copy_of(ROOT / "examples" / "water", tmp_path / "water"))
+    kept, setter = in_parts(prepared, tmp_path / "kept" if cache else None)
+    laid_out = setter.laid_out
+    monkeypatch.setattr(report.parts, "MAX_HELD_PAGES", 2)
+    bounded, setter = in_parts(prepared, tmp_path / "bounded" if cache else None)
+    assert bounded == kept
+    assert laid_out < setter.laid_out <= 2 * laid_out
+
+
 def test_a_changed_figure_lays_out_only_the_parts_that_show_it_and_gives_the_same_bytes(tmp_path):
     from report.parts import split
 

@@ -414,6 +414,10 @@ class Typesetter:
         self.held: dict[str, int] = {}  # layout key -> the worker holding that part laid out
         self.facts: dict[str, Layout] = {}  # what the workers reported of their parts
         self.workers: list[_Worker] = []
+        # While parts are laid out (not with --watch): at most MAX_HELD_PAGES pages are kept
+        # laid out; older parts are let go, their facts kept, and laid out again when written.
+        self.bounded = False
+        self._held_pages: list[tuple[str, int]] = []
 
     # -- layout
 
@@ -451,6 +455,8 @@ class Typesetter:
             return key, self.remembered[key].layout
         if key in self.used:
             return key, self.used[key].layout
+        if key in self.facts and key not in self.held:
+            return key, self.facts[key]  # laid out here, then let go (Typesetter._hold)
         if key in self.held:
             # Laid out by a worker: wait for its report.
             worker = self.workers[self.held[key]]
@@ -554,7 +560,19 @@ class Typesetter:
         self.used[key] = laid
         if self.disk is not None:
             self.disk.write_json(f"L-{key}", layout.to_json())
+        if self.bounded:
+            self._hold(key, len(pages))
         return laid
+
+    def _hold(self, key: str, pages: int) -> None:
+        """Keep the part laid out, letting the oldest go past MAX_HELD_PAGES (memory is bounded:
+        no part can be written before the page count of the whole document is known)."""
+        self._held_pages.append((key, pages))
+        while len(self._held_pages) > 1 and sum(count for _, count in self._held_pages) > MAX_HELD_PAGES:
+            gone, _ = self._held_pages.pop(0)
+            laid = self.used.pop(gone, None)
+            if laid is not None:
+                self.facts[gone] = laid.layout
 
     # -- writing
 
@@ -572,6 +590,7 @@ class Typesetter:
         html, extra_css, pad = part
         laid = self.used.get(key)
         layout = laid.layout if laid is not None else self.layout_of(html, extra_css, pad)[1]
+        laid = laid or self.used.get(key)  # laid out just now, when neither cache had its facts
         stand_ins = sorted(set(layout.links) & known - set(layout.anchors))
         digest = hashlib.sha256(key.encode())
         extras = [offset, total, sorted(carried.items()), stand_ins, first and self.settings.attachments_key]
@@ -643,6 +662,7 @@ class Typesetter:
         workers = self._start_workers(
             [(text, _footnotes(notes, index), 1) for index, text in enumerate(first_round) if index]
         )
+        self.bounded = not self.keep
         for _ in range(ROUNDS):
             plan, offset, found = [], 0, {}
             for index, piece in enumerate(pieces):
@@ -676,6 +696,7 @@ class Typesetter:
                     worker.stop()
                 self.workers, self.held = [], {}
                 return self._typeset(html, problem)
+        self.bounded = False  # parts laid out again to be written are let go once written
         total = offset
         known = set(found)
         self.plan = plan
@@ -710,9 +731,9 @@ class Typesetter:
 
         Every part but the first is laid out behind a pad page whatever side it starts on
         (Layout.arrangement), so the parts do not wait for each other: each worker lays out
-        its share and keeps it, this process plans the pages from what they report (and
-        lays out the front matter, which needs the page numbers), then each worker writes
-        its share with its page numbers. A worker holds only its own share.
+        its share, this process lays out its own and plans the pages from what the workers
+        report (laying out the front matter again with the page numbers), then each process
+        writes its share with its page numbers. Each holds at most MAX_HELD_PAGES laid out.
         """
         self.held: dict[str, int] = {}
         missing = []
@@ -723,13 +744,20 @@ class Typesetter:
         count = min(_cores(), len(missing) // 2)
         if count < 2:
             return []
+        # This process is one of the `count`: it lays out the first parts (the front matter
+        # first, which it lays out again with the page numbers), each worker a run of the
+        # parts after, of about the same size; so no process waits for another's first parts.
+        size = sum(len(job[1]) for job in missing)
         shares: list[list] = [[] for _ in range(count)]
-        sizes = [0] * count
-        for job in sorted(missing, key=lambda job: -len(job[1])):
-            lightest = sizes.index(min(sizes))
-            shares[lightest].append(job)
-            sizes[lightest] += len(job[1])
-        logger.info("laying out %d parts in %d processes", len(missing), count)
+        done = 0
+        for job in missing:
+            share = min(count - 1, done * count // max(size, 1))
+            shares[share].append(job)
+            done += len(job[1])
+        shares = [share for share in shares[1:] if share]
+        if not shares:
+            return []
+        logger.info("laying out %d parts in %d processes", len(missing), len(shares) + 1)
         workers = [_Worker(self, number, share) for number, share in enumerate(shares)]
         for worker in workers:
             for key, *_ in worker.share:
@@ -841,6 +869,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+# The pages a process keeps laid out while the others are laid out (about 0.8 MiB each): a
+# longer share is laid out again when written. 64 keeps a 100-page briefing laid out once.
+MAX_HELD_PAGES = 64
+
+
 class _Worker:
     """A forked process that lays out a share of the parts, keeps them, then writes them.
 
@@ -939,16 +972,20 @@ def _work(setter: Typesetter, connection, share: list) -> None:
     logging.getLogger("report").setLevel(logging.WARNING)  # this process reports progress
     setter._stylesheet = setter._fonts = None  # its own fonts and stylesheet
     setter.used, setter.remembered, setter.keep = {}, {}, False
+    setter.facts, setter._held_pages = {}, []
     if setter.disk is not None:
         setter.disk.touched = set()
     try:
         try:
+            setter.bounded = True
             for key, html, extra, pad in share:
                 laid = setter.lay_out(key, html, extra, pad)
                 connection.send(("laid", key, laid.layout.to_json()))
+            setter.bounded = False
             _, jobs = connection.recv()
             for job in jobs:
                 part = setter.written_part(*job)
+                setter.used.pop(job[0], None)  # written: its pages can go
                 connection.send(("written", job[0], _header(part) + b"\n" + part.pdf))
         except FatalURLFetchingError as error:
             raise (setter.fetcher.refused[0] if setter.fetcher.refused else ReportError(str(error))) from None
