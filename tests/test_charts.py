@@ -410,3 +410,57 @@ def project_charts(project) -> list[str]:
     from report.project import load_project
 
     return list(load_project(project).data.charts)
+
+
+def _labelled_project(tmp_path, labels: list[str], orientation: str = "vertical"):
+    figures = "figures:\n" + "".join(
+        f"  f{i}:\n    label: {label}\n    value: {100 + 10 * i}\n" for i, label in enumerate(labels)
+    )
+    figures += (
+        "charts:\n  crowded_chart:\n    kind: bar\n    caption: مؤسسات\n    alt: مؤسسات\n"
+        f"    orientation: {orientation}\n    figures: [{', '.join(f'f{i}' for i in range(len(labels)))}]\n"
+    )
+    section = "# مقدمة\n\nنص قصير.\n\n{{ chart('crowded_chart') }}\n"
+    settings = "title: موجز\nissuer: وحدة\ndate: 2024-05-17\npage_size: A5\n"
+    return make_project(tmp_path, {"data/figures.yaml": figures, "data/sections/01-a.md": section}, settings)
+
+
+LONG = "المركز الاستشفائي الجامعي محمد السادس بأكادير ومصالحه الملحقة"
+
+
+def test_category_labels_that_overlap_even_on_three_lines_are_an_error(tmp_path):
+    """Unreadable labels are never printed: the chart is refused at its declaration."""
+    labels = [f"{LONG} {i}" for i in range(6)]
+    result = run_cli("build", str(_labelled_project(tmp_path / "p", labels)))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("data/figures.yaml:"), line
+    assert (
+        "chart 'crowded_chart': its 6 category labels overlap at this page width, even on three lines" in line
+    )
+    assert "orientation: horizontal" in line
+    # Drawn horizontally, each label has its own row: it builds.
+    turned = run_cli("build", str(_labelled_project(tmp_path / "h", labels, "horizontal")))
+    assert turned.returncode == 0, turned.stderr
+
+
+def test_category_labels_go_on_as_many_lines_as_they_need_up_to_three(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from report.charts import ChartData, ChartStyle
+    from report.drawing import GAP_PT, _any_overlap, _boxes, build_figure, chart_rc, register_fonts
+    from report.formatting import Formatter
+
+    style = ChartStyle(
+        "ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSans-Regular.ttf")], width_mm=117
+    )
+    words = "مستشفى القرب الإقليمي"
+    chart = ChartData("c", "bar", "", [f"{words} {i}" for i in range(6)], [("", [1, 2, 3, 4, 5, 6])])
+    with plt.rc_context(chart_rc(register_fonts(style.fonts))):
+        figure = build_figure(chart, style, Formatter())
+        figure.draw_without_rendering()
+        ticks = figure.axes[0].get_xticklabels()
+        lines = {tick.get_text().count("\n") + 1 for tick in ticks}
+        assert not _any_overlap(_boxes(ticks, GAP_PT))
+        plt.close(figure)
+    assert max(lines) == 3, lines

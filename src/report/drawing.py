@@ -164,7 +164,16 @@ def build_figure(chart: ChartData, style: ChartStyle, formatter: Formatter, shap
             extra += legend.get_window_extent(renderer).height / figure.dpi + 4 / 72
     figure.set_size_inches(width, plot + extra)
     if drawn.fit is not None:
-        drawn.fit()
+        try:
+            drawn.fit()
+        except CrowdedLabels as crowded:
+            plt.close(figure)
+            turn = ", or draw it with `orientation: horizontal`" if chart.kind == "bar" else ""
+            raise ReportError(
+                f"chart '{chart.name}': its {crowded.args[0]} category labels overlap at this page "
+                "width, even on three lines: shorten them (a short name in the data, the full one "
+                f"in the caption) or use fewer categories{turn}"
+            ) from None
     return figure
 
 
@@ -384,29 +393,50 @@ def _upright_if_crowded(axes, texts) -> None:
             text.set_rotation(90)
 
 
-def _wrap(text: str) -> str:
-    """Break a label of several words into two lines of about the same length."""
-    words = text.split(" ")
-    if len(words) < 2:
-        return text
-    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
-    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+def _wrap(text: str, lines: int = 2) -> str:
+    """Break a label of several words into `lines` lines of about the same length."""
+    words = text.replace("\n", " ").split(" ")
+    lines = min(lines, len(words))
+    if lines < 2:
+        return " ".join(words)
+    total = len(" ".join(words))
+    made, current = [], []
+    for word in words:
+        # Start a new line once this one holds its share of the letters (words left for the rest).
+        left = lines - len(made) - 1
+        if current and left > 0 and len(" ".join(current)) >= total / lines:
+            made.append(" ".join(current))
+            current = []
+        current.append(word)
+    made.append(" ".join(current))
+    return "\n".join(made)
+
+
+class CrowdedLabels(Exception):
+    """Category labels that touch even on several lines (build_figure names the chart)."""
 
 
 def _fit_category_labels(axes, axis: str = "x") -> None:
-    """Category labels that would touch their neighbours go on two lines."""
+    """Category labels that would touch their neighbours go on two lines, then three; if
+    they still touch, the chart is refused: overlapping labels cannot be read."""
     figure = axes.figure
     ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
     figure.draw_without_rendering()
-    # Two labels of several words closer than a few spaces would read as one phrase.
-    if _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
-        for tick in ticks:
-            tick.set_text(_wrap(tick.get_text()))
-        labels = [t.get_text() for t in ticks]
+    originals = [tick.get_text() for tick in ticks]
+    for lines in (2, 3):
+        # Two labels of several words closer than a few spaces would read as one phrase.
+        if not _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
+            return
+        labels = [_wrap(text, lines) for text in originals]
         if axis == "x":
             axes.set_xticks(axes.get_xticks(), labels)
         else:
             axes.set_yticks(axes.get_yticks(), labels)
+        ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
+        figure.draw_without_rendering()
+    # Closer than CATEGORY_GAP_PT reads badly; touching cannot be read at all.
+    if _any_overlap(_boxes(ticks, GAP_PT)):
+        raise CrowdedLabels(len(originals))
 
 
 # The kinds ---------------------------------------------------------------------------------
