@@ -464,3 +464,30 @@ def test_category_labels_go_on_as_many_lines_as_they_need_up_to_three(tmp_path):
         assert not _any_overlap(_boxes(ticks, GAP_PT))
         plt.close(figure)
     assert max(lines) == 3, lines
+
+
+def test_a_donut_legend_stands_clear_of_the_title_inside_the_figure():
+    import matplotlib.pyplot as plt
+
+    from report.charts import ChartData, ChartStyle
+    from report.drawing import build_figure, chart_rc, register_fonts
+    from report.formatting import Formatter
+
+    style = ChartStyle(
+        "ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSans-Regular.ttf")], width_mm=160
+    )
+    donut = ChartData(
+        "d", "share", "توزيع الاستهلاك حسب نوع الاستعمال 2023",
+        ["الاستعمال المنزلي", "الصناعة والوحدات الإنتاجية الكبرى", "الإدارات العمومية", "أخرى"],
+        [("", [61, 19.5, 12, 7.5])], style="donut",
+    )  # fmt: skip
+    with plt.rc_context(chart_rc(register_fonts(style.fonts))):
+        figure = build_figure(donut, style, Formatter())
+        figure.draw_without_rendering()
+        title = figure._suptitle.get_window_extent()
+        legend = figure.legends[0].get_window_extent()
+        whole = figure.bbox
+        plt.close(figure)
+    assert not title.overlaps(legend)
+    for box in (title, legend):
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1 + 0.5 and box.y1 <= whole.y1 + 0.5

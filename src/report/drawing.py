@@ -332,7 +332,8 @@ def _legend(figure, entries: list[tuple[object, str]], beside: bool = False) -> 
     room = figure.get_figwidth() * figure.dpi - 8
     options = {"markerfirst": False, "frameon": False, "handletextpad": 0.5, "columnspacing": 1.4}
     if beside:
-        return figure.legend(*zip(*entries, strict=True), loc="outside right upper", ncols=1, **options)
+        # Centred beside the ring: at the top it would stand on the title (`show_title`).
+        return figure.legend(*zip(*entries, strict=True), loc="outside right center", ncols=1, **options)
     for columns in range(len(entries), 0, -1):
         handles, texts = zip(*_reading_order(entries, columns), strict=True)
         legend = figure.legend(handles, texts, loc="outside upper right", ncols=columns, **options)
