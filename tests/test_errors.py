@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PREVIOUS, build_fails, make_project, run_cli
+from conftest import EXAMPLE, PREVIOUS, build_fails, copy_project, make_project, run_cli
 
 BIDI = (
     "bidi control character U+202E (RIGHT-TO-LEFT OVERRIDE) in the text: remove it (report isolates "
@@ -578,3 +578,21 @@ def test_not_a_project(tmp_path):
     result = run_cli("build", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path} is not a report project: data/settings.yaml is missing"
+
+
+def test_one_error_met_from_several_sections_is_told_once(tmp_path):
+    """A broken chart template is met by every section that places a chart: one line."""
+    project = copy_project(EXAMPLE, tmp_path / "p")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "chart.html.j2").write_text(
+        "<figure>{{ spec.caption }\n</figure>\n", encoding="utf-8"
+    )
+    charted = [
+        p for p in (project / "data" / "sections").glob("*.md") if "chart(" in p.read_text(encoding="utf-8")
+    ]
+    assert len(charted) >= 2
+    result = run_cli("build", str(project))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "templates/chart.html.j2:1: template syntax error: unexpected '}'"
+    ]

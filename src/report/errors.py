@@ -96,7 +96,14 @@ class ErrorCollector:
             self.errors.append(error)
 
     def raise_if_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise ProjectErrors(list(self.errors))
+        # One error met from several places (a broken template every section uses) is told once.
+        errors, seen = [], set()
+        for error in self.errors:
+            said = error.display()
+            if said not in seen:
+                seen.add(said)
+                errors.append(error)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ProjectErrors(errors)
