@@ -339,6 +339,22 @@ def test_an_image_without_alt_text_is_an_error_in_a_pdf_ua_file(tmp_path):
     assert "has no alt text, which a PDF/UA file requires" in line and "images/logo.png" in line, line
 
 
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_file_where_the_chart_cache_folder_should_be_is_a_located_error(tmp_path, kind):
+    project = _chart_project(tmp_path / "p")
+    (project / ".report-cache").mkdir()
+    folder = project / ".report-cache" / "charts"
+    folder.write_text("not a folder\n") if kind == "file" else os.mkfifo(folder)
+    output = with_previous(project)
+    refused(
+        project,
+        [
+            ".report-cache/charts: cannot write the chart cache: a file stands where its folder should be (delete .report-cache/)"
+        ],
+    )
+    assert_previous_untouched(output)
+
+
 def test_an_intact_cached_chart_is_reused(tmp_path):
     project = _chart_project(tmp_path / "p")
     assert run_cli("build", str(project)).returncode == 0

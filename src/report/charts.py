@@ -404,6 +404,8 @@ class ChartCache:
         self._check_folder()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise self._cache_error(self.folder, "a file stands where its folder should be") from None
         except OSError as error:
             raise self._cache_error(self.folder, error.strerror or str(error)) from None
         try:
