@@ -491,3 +491,30 @@ def test_a_donut_legend_stands_clear_of_the_title_inside_the_figure():
     assert not title.overlaps(legend)
     for box in (title, legend):
         assert whole.x0 <= box.x0 and box.x1 <= whole.x1 + 0.5 and box.y1 <= whole.y1 + 0.5
+
+
+def test_a_long_time_axis_labels_every_few_periods_and_their_values_without_overlap():
+    """A line chart's periods are a scale: 100 years are labelled every few years (the first
+    one always), values only at labelled periods, nothing touching."""
+    import matplotlib.pyplot as plt
+
+    from report.charts import ChartData, ChartStyle
+    from report.drawing import GAP_PT, _any_overlap, _boxes, build_figure, chart_rc, register_fonts
+    from report.formatting import Formatter
+
+    style = ChartStyle(
+        "ar_MA", "western", [str(FONT), str(ROOT / "fonts" / "NotoSans-Regular.ttf")], width_mm=117
+    )
+    chart = ChartData(
+        "c", "line", "", [str(1900 + i) for i in range(100)], [("", [float(i) for i in range(100)])]
+    )
+    with plt.rc_context(chart_rc(register_fonts(style.fonts))):
+        figure = build_figure(chart, style, Formatter())
+        figure.draw_without_rendering()
+        axes = figure.axes[0]
+        shown = [t for t in axes.get_xticklabels() if t.get_visible()]
+        values = [t for t in axes.texts if t.get_visible() and t.get_text()]
+        assert not _any_overlap(_boxes(shown, GAP_PT)) and not _any_overlap(_boxes(values, GAP_PT))
+        plt.close(figure)
+    assert 3 <= len(shown) <= 20 and "1900" in [t.get_text() for t in shown]
+    assert 2 <= len(values) <= 20

@@ -417,17 +417,28 @@ class CrowdedLabels(Exception):
     """Category labels that touch even on several lines (build_figure names the chart)."""
 
 
-def _fit_category_labels(axes, axis: str = "x") -> None:
+def _fit_category_labels(axes, axis: str = "x", periods: bool = False) -> int:
     """Category labels that would touch their neighbours go on two lines, then three; if
-    they still touch, the chart is refused: overlapping labels cannot be read."""
+    they still touch, the chart is refused: overlapping labels cannot be read.
+
+    The periods of a line chart are a scale, not names: there, every second (third...)
+    period is labelled instead, counting from the first, as a time axis is read.
+    """
     figure = axes.figure
     ticks = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
     figure.draw_without_rendering()
     originals = [tick.get_text() for tick in ticks]
+    if periods:
+        for step in range(1, len(ticks) + 1):
+            for index, tick in enumerate(ticks):
+                tick.set_visible(index % step == 0)
+            if not _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
+                return step
+        return len(ticks)
     for lines in (2, 3):
         # Two labels of several words closer than a few spaces would read as one phrase.
         if not _any_overlap(_boxes(ticks, CATEGORY_GAP_PT)):
-            return
+            return 1
         labels = [_wrap(text, lines) for text in originals]
         if axis == "x":
             axes.set_xticks(axes.get_xticks(), labels)
@@ -438,6 +449,7 @@ def _fit_category_labels(axes, axis: str = "x") -> None:
     # Closer than CATEGORY_GAP_PT reads badly; touching cannot be read at all.
     if _any_overlap(_boxes(ticks, GAP_PT)):
         raise CrowdedLabels(len(originals))
+    return 1
 
 
 # The kinds ---------------------------------------------------------------------------------
@@ -574,7 +586,18 @@ def draw_line(axes, chart: ChartData, formatter: Formatter, label) -> Drawn:
     )  # fmt: skip
 
     def fit() -> None:
-        _fit_category_labels(axes)
+        step = _fit_category_labels(axes, periods=True)
+        axes.figure.draw_without_rendering()
+        if _any_overlap(_boxes(texts)):
+            # Values only at the labelled periods; if they still touch, at the first and last.
+            for text in texts:
+                period = count - 1 - round(text.xy[0])
+                text.set_visible(period % step == 0)
+            axes.figure.draw_without_rendering()
+            if _any_overlap(_boxes(texts)):
+                for text in texts:
+                    period = count - 1 - round(text.xy[0])
+                    text.set_visible(period in (0, count - 1))
         _room_for(axes, texts)
 
     return Drawn(entries if len(chart.series) > 1 else [], fit)
