@@ -354,6 +354,7 @@ ONE_PART_STYLESHEETS = {
     "counts across the document": "article.section:nth-of-type(2) h1 { color: #a00; }\n",
     "sections run on": "article.section { break-before: auto !important; }\n",
     "escaped pseudo-class": "article.section:nth\\-child(odd) h1 { color: #a00; }\n",
+    "page number in the content": '.section h1::after { content: " " counter(page); }\n',
 }
 
 
@@ -454,3 +455,84 @@ def test_more_that_would_differ_in_parts_is_typeset_as_one_or_carried(tmp_path):
     )
     described, setter = check_equivalent(project)
     assert len(setter.final_pieces) > 3
+
+
+def test_a_cache_made_by_report_installed_elsewhere_is_not_used(tmp_path):
+    """Cached layouts name the files they read, the tool's own fonts among them: those of
+    another install are outside what this build may read, so the layouts are made again."""
+    from conftest import copy_project, run_cli
+
+    project = copy_project(ROOT / "examples" / "water", tmp_path / "water")
+    elsewhere = tmp_path / "elsewhere"
+    for folder in ("src", "fonts", "templates"):
+        shutil.copytree(ROOT / folder, elsewhere / folder)
+    import os
+
+    first = subprocess.run(
+        [sys.executable, "-m", "report", "build", str(project)],
+        env={**os.environ, "PYTHONPATH": str(elsewhere / "src")}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert any(
+        str(elsewhere) in line
+        for line in (project / ".report-cache").rglob("L-*")
+        for line in [line.read_text(errors="replace")]
+    )
+    again = run_cli("build", str(project), "--force")
+    assert again.returncode == 0, again.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_worker_processes_end_with_a_killed_build(tmp_path, signal_name):
+    """A build killed while its workers lay out (a CI timeout, the out-of-memory killer)
+    leaves no worker behind holding memory."""
+    import os
+    import signal
+    import time
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    project = generate(30, tmp_path / "n30")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "report", "build", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    for line in process.stdout:
+        if "laying out" in line and "processes" in line:
+            break
+    deadline = time.monotonic() + 10
+    workers = _children(process.pid)
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = _children(process.pid)
+    assert workers, "no worker process was started"
+    time.sleep(0.5)  # laying out
+    os.kill(process.pid, getattr(signal, signal_name))
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in workers):
+        time.sleep(0.1)
+    assert all(_gone(pid) for pid in workers), "a worker outlived the build"

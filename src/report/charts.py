@@ -345,7 +345,13 @@ class ChartCache:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(min(len(missing), cores), mp_context=multiprocessing.get_context("fork"))
+        from .parts import die_with_parent
+
+        pool = ProcessPoolExecutor(
+            min(len(missing), cores),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent,
+        )
         futures = [pool.submit(drawing.draw_pdf, chart, self.style, formatter) for chart in missing]
         return lambda: self._finish(missing, [f.result for f in futures], pool)
 

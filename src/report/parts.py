@@ -87,12 +87,40 @@ def _whole_document_reason(css: str) -> str:
         return match.group(2)
 
     plain = _CSS_ESCAPE.sub(unescape, _CSS_COMMENT.sub("", css))
+    # The page number in the content (not in a page's margin boxes, which are made again
+    # with the document's numbers) would count from 1 in every part.
+    if _PAGE_COUNTER.search(_without_page_rules(plain)):
+        return "the stylesheet prints the page number in the content (counter(page) outside @page)"
     found = _WHOLE_DOCUMENT.search(plain)
     if found is None:
         return ""
     name = re.sub(r"\s+", "", found.group(0)).lower()
     name = name[:-1] + "()" if name.endswith("(") else name
     return f"the stylesheet uses {name}, which counts or moves content across the whole document"
+
+
+_PAGE_COUNTER = re.compile(r"\bcounters?\(\s*pages?\s*[,)]", re.IGNORECASE)
+
+
+def _without_page_rules(css: str) -> str:
+    """The stylesheet without its @page rules (and the margin rules nested in them)."""
+    kept, at = [], 0
+    for found in re.finditer(r"@page\b", css, re.IGNORECASE):
+        if found.start() < at:
+            continue
+        opening = css.find("{", found.end())
+        if opening < 0:
+            break
+        depth, index = 0, opening
+        while index < len(css):
+            depth += {"{": 1, "}": -1}.get(css[index], 0)
+            if depth == 0:
+                break
+            index += 1
+        kept.append(css[at : found.start()])
+        at = index + 1
+    kept.append(css[at:])
+    return "".join(kept)
 
 
 _DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -418,6 +446,7 @@ class Typesetter:
         # laid out; older parts are let go, their facts kept, and laid out again when written.
         self.bounded = False
         self._held_pages: list[tuple[str, int]] = []
+        self.starting: list[_Worker] = []
 
     # -- layout
 
@@ -758,6 +787,7 @@ class Typesetter:
         if not shares:
             return []
         logger.info("laying out %d parts in %d processes", len(missing), len(shares) + 1)
+        self.starting = []
         workers = [_Worker(self, number, share) for number, share in enumerate(shares)]
         for worker in workers:
             for key, *_ in worker.share:
@@ -810,7 +840,13 @@ class Typesetter:
         }
 
     def _unchanged(self, fetched: dict[str, str]) -> bool:
-        return all(self._hash(Path(path)) == digest for path, digest in fetched.items())
+        """Whether every file a cached layout read is still there, the same, and one this build
+        may read: a cache made by `report` installed elsewhere names that install's fonts."""
+        roots = [Path(root) for root in getattr(self.fetcher, "roots", ())]
+        return all(
+            any(Path(path).is_relative_to(root) for root in roots) and self._hash(Path(path)) == digest
+            for path, digest in fetched.items()
+        )
 
     def _hash(self, path: Path) -> str:
         name = str(path)
@@ -889,9 +925,13 @@ class _Worker:
         self.share = share
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(setter, child, share), daemon=True)
+        # The worker closes this process's ends (its own pipe's and earlier workers'): holding
+        # them, it would never see this process gone and would wait forever.
+        ends = [self.connection, *(worker.connection for worker in setter.starting)]
+        self.process = context.Process(target=_work, args=(setter, child, share, ends), daemon=True)
         self.process.start()
         child.close()
+        setter.starting.append(self)
 
     def _receive(self):
         try:
@@ -965,9 +1005,13 @@ class _Worker:
         self.connection.close()
 
 
-def _work(setter: Typesetter, connection, share: list) -> None:
+def _work(setter: Typesetter, connection, share: list, ends: list) -> None:
     """The worker's side of _Worker."""
     from weasyprint.urls import FatalURLFetchingError
+
+    for end in ends:
+        end.close()
+    die_with_parent()
 
     logging.getLogger("report").setLevel(logging.WARNING)  # this process reports progress
     setter._stylesheet = setter._fonts = None  # its own fonts and stylesheet
@@ -1005,6 +1049,22 @@ def _work(setter: Typesetter, connection, share: list) -> None:
             shutil.rmtree(folder, ignore_errors=True)
         connection.close()
         os._exit(0)
+
+
+def die_with_parent() -> None:
+    """Have the kernel stop this forked process when the one that made it dies (killed, out
+    of memory...), where it would otherwise be left waiting, holding its memory (Linux)."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 def _header(part: WrittenPart) -> bytes:
