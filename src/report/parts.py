@@ -776,13 +776,20 @@ class Typesetter:
         # This process is one of the `count`: it lays out the first parts (the front matter
         # first, which it lays out again with the page numbers), each worker a run of the
         # parts after, of about the same size; so no process waits for another's first parts.
-        size = sum(len(job[1]) for job in missing)
+        # The front matter costs this process more than its HTML says: the contents' leaders,
+        # its second layout with the page numbers, its write; and the join comes after.
+        front = True
+        weights = []
+        for job in missing:
+            front = front and '<article class="section"' not in job[1]
+            weights.append(len(job[1]) * (FRONT_MATTER_WEIGHT if front else 1))
+        size = sum(weights)
         shares: list[list] = [[] for _ in range(count)]
         done = 0
-        for job in missing:
+        for job, weight in zip(missing, weights, strict=True):
             share = min(count - 1, done * count // max(size, 1))
             shares[share].append(job)
-            done += len(job[1])
+            done += weight
         shares = [share for share in shares[1:] if share]
         if not shares:
             return []
@@ -906,8 +913,10 @@ def _cores() -> int:
 
 
 # The pages a process keeps laid out while the others are laid out (about 0.8 MiB each): a
-# longer share is laid out again when written. 64 keeps a 100-page briefing laid out once.
-MAX_HELD_PAGES = 64
+# longer share is laid out again when written (a 100-page briefing: a few parts).
+MAX_HELD_PAGES = 48
+# How much more a character of front matter costs this process than one of a section.
+FRONT_MATTER_WEIGHT = 2
 
 
 class _Worker:
