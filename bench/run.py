@@ -33,13 +33,13 @@ from generate import generate  # noqa: E402
 
 def timed(command: list[str]) -> tuple[float, float]:
     """Run a command; return its wall time (s) and peak memory (MiB) of the command and every
-    process it starts, together, sampled every 20 ms (`timed_memory` gives both measures)."""
+    process it starts, together, sampled every 50 ms (`timed_memory` gives both measures)."""
     seconds, rss, _ = timed_memory(command)
     return seconds, rss
 
 
 def timed_memory(command: list[str]) -> tuple[float, float, float]:
-    """Wall time (s), and two peaks (MiB) of the process tree sampled every 20 ms:
+    """Wall time (s), and two peaks (MiB) of the process tree sampled every 50 ms:
     - resident memory summed over the processes (never less than the largest single
       process's own peak): pages a forked worker shares with its parent count twice;
     - proportional set size (PSS) summed: each shared page split among its sharers, so the
@@ -52,7 +52,7 @@ def timed_memory(command: list[str]) -> tuple[float, float, float]:
     done = threading.Event()
 
     def sample() -> None:
-        while not done.wait(0.02):
+        while not done.wait(0.05):
             rss, pss = tree_memory(process.pid)
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
@@ -68,26 +68,40 @@ def timed_memory(command: list[str]) -> tuple[float, float, float]:
 
 
 def tree_memory(root: int) -> tuple[int, int]:
-    """Resident and proportional KiB of a process and all its descendants, from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields.get("PPid", "0").strip())
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    """Resident and proportional KiB of a process and all its descendants, from /proc.
+
+    Descendants are found through /proc/<pid>/task/<tid>/children: listing every process of
+    the machine 50 times a second took a good part of a core from the build being measured.
+    """
     total, proportional, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _rss(pid)
         proportional += _pss(pid)
-        stack.extend(child for child, parent in parents.items() if parent == pid)
+        stack.extend(_children(pid))
     return total, proportional
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found.extend(int(child) for child in children.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _pss(pid: int) -> int:
@@ -233,9 +247,9 @@ def table(rows: list[dict]) -> str:
     lines = [head]
     for r in rows:
         lines.append(
-            f"| {r['name']} | {r['pages']:.0f} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold_ratio']:.2f} "
-            f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one_ratio']:.2f} | {r['warm']:.2f} s "
-            f"| {r['warm_ratio']:.2f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
+            f"| {r['name']} | {r['pages']:.0f} | {r['cold']:.2f} s | {r['baseline']:.2f} s | {r['cold_ratio']:.3f} "
+            f"| {r['nochange']:.2f} s | {r['one']:.2f} s | {r['one_ratio']:.3f} | {r['warm']:.2f} s "
+            f"| {r['warm_ratio']:.3f} | {r['charts_alone']:.2f} s | {r['weasy_alone']:.2f} s "
             f"| {r['cold'] / max(r['pages'], 1):.3f} | {r['cold_mem']:.0f} / {r['base_mem']:.0f} "
             f"| {r['cold_pss']:.0f} / {r['base_pss']:.0f} |"
         )
