@@ -94,21 +94,19 @@ def _children(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _kib(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss(pid: int) -> int:
+    return _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _kib(path: str, field: str) -> int:
+    """A `field: N kB` line of a /proc file (0 once the process is gone)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
+        with open(path) as lines:
+            for line in lines:
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
