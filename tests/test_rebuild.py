@@ -208,3 +208,42 @@ def test_a_planted_pdf_with_a_forged_manifest_is_rebuilt(project):
     manifest.write_text(json.dumps(data), encoding="utf-8")
     assert "is up to date" not in _build(project)
     assert output.read_bytes() == genuine
+
+
+
+def _faces(pdf_path: Path) -> set[str]:
+    """Each embedded face: its name and a hash of its file."""
+    import hashlib
+
+    import pikepdf
+
+    with pikepdf.open(pdf_path) as pdf:
+        return {
+            f"{thing.FontName}:{hashlib.sha256(thing.FontFile2.read_bytes()).hexdigest()}"
+            for thing in pdf.objects
+            if isinstance(thing, pikepdf.Dictionary) and thing.get("/Type") == "/FontDescriptor"
+        }
+
+
+def test_a_font_added_to_the_project_takes_its_name_over_in_the_next_build(project):
+    """A font file that appears in the project's fonts/ under a built-in name is used by the
+    next build: in --watch (which keeps the parsed stylesheet, its faces and laid-out parts)
+    and in a new process (which keeps parts on disk), as in a build from nothing."""
+    from report.build import build
+
+    (project / "fonts").mkdir()
+    shutil.copy(ROOT / "fonts" / "OFL.txt", project / "fonts" / "OFL.txt")
+    before = _faces(build(project, remember_parts=True).output)
+    shutil.copy(ROOT / "fonts" / "NotoSerif-Regular.ttf", project / "fonts" / "NotoSans-Regular.ttf")
+    output = build(project, remember_parts=True).output
+    watched = output.read_bytes()
+    assert _faces(output) != before
+    shutil.copy(ROOT / "fonts" / "NotoSans-Regular.ttf", project / "fonts" / "NotoSans-Regular.ttf")
+    _build(project)  # a new process, the parts with Noto Sans on disk: taken again
+    assert _faces(output) == before
+    shutil.copy(ROOT / "fonts" / "NotoSerif-Regular.ttf", project / "fonts" / "NotoSans-Regular.ttf")
+    _build(project)
+    assert output.read_bytes() == watched
+    shutil.rmtree(project / ".report-cache")
+    _build(project, "--force")
+    assert output.read_bytes() == watched

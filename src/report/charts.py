@@ -5,6 +5,7 @@ Nothing here imports matplotlib: a build whose charts are all cached never pays 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -492,15 +493,22 @@ def _unseal(data: bytes, key: bytes, name: str) -> bytes | None:
 def _style_fingerprint(style: ChartStyle) -> dict:
     """Hash the style, the font files and the drawing code: a change in any redraws the charts."""
     fonts = [hashlib.sha256(Path(font).read_bytes()).hexdigest()[:16] for font in style.fonts]
+    code, versions = _drawing_code()
+    return {**asdict(style), "fonts": fonts, "code": code, "matplotlib": versions}
+
+
+@functools.cache
+def _drawing_code() -> tuple[str, str]:
+    """The drawing code's hash and library versions, once per process (they do not change
+    under a running process; `--watch` rebuilds would read them every time)."""
     code = hashlib.sha256()
     # Labels and ticks come from all of these.
     for module in ("drawing.py", "charts.py", "formatting.py", "grammar.py", "qualifiers.py", "bidi.py"):
         code.update((Path(__file__).parent / module).read_bytes())
-    code = code.hexdigest()[:16]
     try:
         from importlib.metadata import version
 
-        matplotlib_version = version("matplotlib") + "/babel " + version("babel")
+        versions = version("matplotlib") + "/babel " + version("babel")
     except Exception:  # noqa: BLE001 - a missing version only weakens the cache key
-        matplotlib_version = "unknown"
-    return {**asdict(style), "fonts": fonts, "code": code, "matplotlib": matplotlib_version}
+        versions = "unknown"
+    return code.hexdigest()[:16], versions

@@ -16,6 +16,7 @@ printed in the project's digit style wherever they appear (`Formatter.text`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,14 +62,20 @@ def check_language(
     """Every warning of the project, sections first, in file and line order."""
     warnings: list[LanguageWarning] = []
     nouns = figure_nouns(data)
-    environment = jinja2.Environment()
     for section in sections:
         try:
-            tree = environment.parse(section.text)
+            tree = _parse(section.text)
         except (jinja2.TemplateSyntaxError, RecursionError):
             continue  # reported as an error by the sections' own check
         warnings.extend(_section(section, tree, data, values, nouns, formatter))
     return warnings
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> nodes.Template:
+    """Parsed once per process: `--watch` rebuilds check unchanged sections again (the
+    tree is only read)."""
+    return jinja2.Environment().parse(text)
 
 
 # -- sections ----------------------------------------------------------------------------

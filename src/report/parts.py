@@ -197,6 +197,11 @@ def _hook_font_files() -> None:
 
 
 _RECORDING: list | None = None
+_FONT_URL = re.compile(r"""url\(\s*["']?font:([^"')\s]+)""")
+
+# The last parsed stylesheet and its font configuration, with the files it read and their
+# hashes: reused by the next build in this process when nothing it depends on changed.
+_STYLESHEET: dict[tuple, tuple] = {}
 
 
 def _hook_margin_boxes() -> None:
@@ -434,6 +439,7 @@ class Typesetter:
         self._fonts = None
         self._hashes: dict[str, str] = {}
         self._font_bytes: dict[str, bytes] = {}
+        self._font_files_found: str | None = None
         self._stylesheet_files: list = []
         self.laid_out = 0
         self.written = 0
@@ -458,6 +464,15 @@ class Typesetter:
             _hook_margin_boxes()
             _hook_font_files()
             chart_forms.hook_images()
+            key = self._stylesheet_key()
+            kept = _STYLESHEET.get(key)
+            if kept is not None and all(self._hash(path) == digest for path, digest in kept[2]):
+                # The same stylesheet and font files as the last build in this process
+                # (--watch): its faces are loaded already.
+                self._stylesheet, self._fonts = kept[0], kept[1]
+                self._stylesheet_files = [path for path, _ in kept[2]]
+                self.fetcher.served.extend(self._stylesheet_files)
+                return weasyprint
             self._fonts = FontConfiguration()
             self._stylesheet = weasyprint.CSS(
                 string=self.css,
@@ -467,14 +482,50 @@ class Typesetter:
             )
             # The stylesheet's own files (its fonts) belong to every part's layout.
             self._stylesheet_files = list(self.fetcher.served)
+            _STYLESHEET.clear()
+            if not getattr(self.fetcher, "refused", None):
+                files = [(path, self._hash(path)) for path in self._stylesheet_files]
+                _STYLESHEET[key] = (self._stylesheet, self._fonts, files)
         return weasyprint
+
+    def _stylesheet_key(self) -> tuple:
+        """What the parsed stylesheet depends on besides its files' bytes: its text, where it
+        is, and which font file each name finds (a font added to a project's fonts/ folder
+        can take a name over)."""
+        folders = []
+        for folder in getattr(self.fetcher, "font_dirs", ()):
+            try:
+                folders.append((str(folder), tuple(sorted(os.listdir(folder)))))
+            except OSError:
+                folders.append((str(folder), None))
+        roots = tuple(str(root) for root in getattr(self.fetcher, "roots", ()))
+        return (self.css, self.settings.base_url, roots, tuple(folders))
 
     def _layout_key(self, html: str, extra_css: str, pad: int) -> str:
         digest = hashlib.sha256()
-        for piece in (FORMAT, _weasyprint_version(), self.css, extra_css, str(pad), html):
+        fonts = self._fonts_found()
+        for piece in (FORMAT, _weasyprint_version(), fonts, self.css, extra_css, str(pad), html):
             digest.update(piece.encode())
             digest.update(b"\0")
         return digest.hexdigest()
+
+    def _fonts_found(self) -> str:
+        """Which file each font the stylesheet names is found in. A cached layout checks the
+        bytes of the files it read, but a font added to the project's fonts/ can take over a
+        built-in font's name while the built-in file stays the same."""
+        if self._font_files_found is None:
+            from .project import find_font
+
+            found = []
+            roots = list(getattr(self.fetcher, "roots", ()))
+            for name in sorted(set(_FONT_URL.findall(self.css))):
+                try:
+                    path = find_font(name, list(getattr(self.fetcher, "font_dirs", ())), roots)
+                except ReportError as error:
+                    path = error.message
+                found.append(f"{name}={path}")
+            self._font_files_found = "\n".join(found)
+        return self._font_files_found
 
     def layout_of(self, html: str, extra_css: str, pad: int) -> tuple[str, Layout]:
         """The part's layout facts, from memory or disk when its inputs are unchanged."""
@@ -1024,6 +1075,7 @@ def _work(setter: Typesetter, connection, share: list, ends: list) -> None:
 
     logging.getLogger("report").setLevel(logging.WARNING)  # this process reports progress
     setter._stylesheet = setter._fonts = None  # its own fonts and stylesheet
+    _STYLESHEET.clear()
     setter.used, setter.remembered, setter.keep = {}, {}, False
     setter.facts, setter._held_pages = {}, []
     if setter.disk is not None:

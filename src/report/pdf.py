@@ -43,6 +43,7 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path], charts: Path | None =
         def __init__(self) -> None:
             super().__init__(allowed_protocols=("file",))
             self.roots = [root.resolve() for root in roots]
+            self.font_dirs = list(font_dirs)
             self.refused: list[ReportError] = []
             self.served: list[Path] = []  # every file the document used, for the manifest
 
