@@ -210,7 +210,6 @@ def test_a_planted_pdf_with_a_forged_manifest_is_rebuilt(project):
     assert output.read_bytes() == genuine
 
 
-
 def _faces(pdf_path: Path) -> set[str]:
     """Each embedded face: its name and a hash of its file."""
     import hashlib
