@@ -160,3 +160,39 @@ def test_tables_are_numbered_with_caption_and_source(default_pdf, default_projec
     assert match, table.caption
     source = project.data.sources[table.source]
     assert squash("المصدر: " + source.title) in default_pdf.flat
+
+
+@pytest.mark.parametrize("route", ["harfbuzz", "fonttools"])
+def test_the_joined_face_keeps_each_used_glyph_as_drawn_and_drops_the_rest(route):
+    """Joining embeds one subset per face (joining.py): each glyph a part uses keeps its id and
+    outline, the names (the licence) stay, the layout tables and the other outlines go."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from report import hbsubset
+    from report.joining import _DROPPED_TABLES, _fonttools_subset
+
+    source = (ROOT / "fonts" / "NotoNaskhArabic-Regular.ttf").read_bytes()
+    original = TTFont(io.BytesIO(source))
+    order = original.getGlyphOrder()
+    wanted = (0, *range(5, 900, 7))
+    if route == "harfbuzz":
+        if not hbsubset.available():
+            pytest.skip("libharfbuzz-subset is not installed")
+        made = hbsubset.subset(source, wanted, _DROPPED_TABLES)
+    else:
+        made = _fonttools_subset(source, wanted)
+    face = TTFont(io.BytesIO(made))
+    kept = face.getGlyphOrder()  # glyph names may go (post format 3): ids are what PDF uses
+    for glyph in wanted:
+        here, there = kept[glyph], order[glyph]
+        assert face["glyf"][here].getCoordinates(face["glyf"])[0] == original["glyf"][
+            there
+        ].getCoordinates(original["glyf"])[0], glyph
+        assert face["hmtx"][here] == original["hmtx"][there]
+    drawn = [name for name in kept if face["glyf"][name].numberOfContours]
+    assert len(drawn) < len(order) / 4
+    assert "GSUB" not in face and "GPOS" not in face
+    assert {record.nameID for record in face["name"].names} == {r.nameID for r in original["name"].names}
+    assert hbsubset.subset(b"not a font" * 10, wanted, _DROPPED_TABLES) is None
