@@ -187,9 +187,10 @@ def test_the_joined_face_keeps_each_used_glyph_as_drawn_and_drops_the_rest(route
     kept = face.getGlyphOrder()  # glyph names may go (post format 3): ids are what PDF uses
     for glyph in wanted:
         here, there = kept[glyph], order[glyph]
-        assert face["glyf"][here].getCoordinates(face["glyf"])[0] == original["glyf"][
-            there
-        ].getCoordinates(original["glyf"])[0], glyph
+        assert (
+            face["glyf"][here].getCoordinates(face["glyf"])[0]
+            == original["glyf"][there].getCoordinates(original["glyf"])[0]
+        ), glyph
         assert face["hmtx"][here] == original["hmtx"][there]
     drawn = [name for name in kept if face["glyf"][name].numberOfContours]
     assert len(drawn) < len(order) / 4
