@@ -197,6 +197,10 @@ def _hook_font_files() -> None:
 
 
 _RECORDING: list | None = None
+# Whether margin boxes wait for LaidOut.footers: not when the stylesheet moves elements into
+# them (`element()`), whose anchors and links the layout reports (Layout.anchors).
+_MARGINS_WHEN_WRITTEN = True
+_ELEMENT_IN_MARGIN = re.compile(r"\belement\(")
 _FONT_URL = re.compile(r"""url\(\s*["']?font:([^"')\s]+)""")
 
 # The last parsed stylesheet and its font configuration, with the files it read and their
@@ -215,6 +219,11 @@ def _hook_margin_boxes() -> None:
     def recording(context, page, state):
         if _RECORDING is not None:
             _RECORDING.append((context, context.current_page, state))
+            if _MARGINS_WHEN_WRITTEN:
+                # A part's margin boxes are made when it is written (LaidOut.footers), with
+                # its page numbers: made here they would be thrown away (half the layout of
+                # a short part, and all of its pad page's).
+                return ()
         return original(context, page, state)
 
     recording.report_parts = True
@@ -568,8 +577,9 @@ class Typesetter:
         served_before = len(self.fetcher.served)
 
         def render(text: str):
-            global _RECORDING
+            global _RECORDING, _MARGINS_WHEN_WRITTEN
             _RECORDING = []
+            _MARGINS_WHEN_WRITTEN = not _ELEMENT_IN_MARGIN.search(self.css)
             try:
                 document = weasyprint.HTML(
                     string=text, base_url=self.settings.base_url, url_fetcher=self.fetcher
