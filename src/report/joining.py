@@ -68,8 +68,7 @@ def join(
 
     if len(parts) == 1:
         return parts[0].pdf  # WeasyPrint's own file: nothing to join
-    documents = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
-    base = documents[0]
+    base = pikepdf.open(io.BytesIO(parts[0].pdf))
     root = base.Root
     tree = root.get("/StructTreeRoot")
     document_element = tree.K[0] if tree is not None else None
@@ -78,7 +77,10 @@ def join(
 
     destinations: dict[str, object] = {}
     _collect_destinations(base, parts[0].anchors, destinations)
-    for part, source in zip(parts[1:], documents[1:], strict=True):
+    for part in parts[1:]:
+        # One part open at a time: what is copied from it keeps only its bytes alive (qpdf
+        # copies stream data when the joined file is written), not its parsed objects.
+        source = pikepdf.open(io.BytesIO(part.pdf))
         source_tree = source.Root.get("/StructTreeRoot")
         if source_tree is not None:
             kids = source_tree.K[0].K

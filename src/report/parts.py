@@ -805,7 +805,7 @@ class Typesetter:
         for number, worker in enumerate(workers):
             worker.write(by_worker.get(number, []))
         written: dict[str, WrittenPart] = {}
-        for job in jobs:
+        for job in self.held_first(jobs):
             if job[0] not in self.held:
                 written[job[0]] = self.written_part(*job)
                 if not self.keep:
@@ -813,6 +813,11 @@ class Typesetter:
         for worker in workers:
             written.update(worker.finish())
         return [written[job[0]] for job in jobs], [entry[3] for entry in plan]
+
+    def held_first(self, jobs: list) -> list:
+        """The parts still laid out first: written, their pages go before a part let go is
+        laid out again (Typesetter._hold), so the two are not held at once."""
+        return sorted(jobs, key=lambda job: job[0] not in self.used)
 
     # -- parallel layout
 
@@ -1098,7 +1103,7 @@ def _work(setter: Typesetter, connection, share: list, ends: list) -> None:
                 connection.send(("laid", key, laid.layout.to_json()))
             setter.bounded = False
             _, jobs = connection.recv()
-            for job in jobs:
+            for job in setter.held_first(jobs):
                 part = setter.written_part(*job)
                 setter.used.pop(job[0], None)  # written: its pages can go
                 connection.send(("written", job[0], _header(part) + b"\n" + part.pdf))
