@@ -236,7 +236,9 @@ def build(
         from .pdf import render_pdf, write_atomically
 
         if needed:
-            import weasyprint  # noqa: F401  (0.3 s: imported while charts missing from the cache are drawn)
+            from . import weasy
+
+            weasy.load()  # 0.35 s: imported while charts missing from the cache are drawn
     finally:
         finish_charts()
     if needed:

@@ -196,6 +196,34 @@ def _hook_font_files() -> None:
     fonts.Font.clean = clean
 
 
+def _hook_array_types() -> None:
+    """Allocate WeasyPrint's `hb_codepoint_t[N]` arrays as `hb_codepoint_t[]` of their items.
+
+    WeasyPrint subsets each font of each part with arrays typed by their length; cffi parses
+    every new length as a new C type (pycparser, several milliseconds each), and each part's
+    glyphs give new lengths: a tenth of writing a short part. The open array type is parsed
+    once; the memory and values are the same.
+    """
+    from weasyprint.text import ffi as bindings
+
+    ffi = bindings.ffi
+    if getattr(ffi.new, "report_parts", False):
+        return
+    original = ffi.new
+
+    def new(cdecl, init=None):
+        if isinstance(cdecl, str) and isinstance(init, (list, tuple)):
+            match = _SIZED_ARRAY.fullmatch(cdecl)
+            if match and int(match.group(2)) == len(init):
+                return original(match.group(1) + "[]", init)
+        return original(cdecl, init)
+
+    new.report_parts = True
+    ffi.new = new
+    ffi.typeof("hb_codepoint_t[]")  # parsed here, not in the first part written
+
+
+_SIZED_ARRAY = re.compile(r"\s*(\w+)\s*\[(\d+)\]\s*")
 _RECORDING: list | None = None
 # Whether margin boxes wait for LaidOut.footers: not when the stylesheet moves elements into
 # them (`element()`), whose anchors and links the layout reports (Layout.anchors).
@@ -472,6 +500,7 @@ class Typesetter:
         if self._stylesheet is None:
             _hook_margin_boxes()
             _hook_font_files()
+            _hook_array_types()
             chart_forms.hook_images()
             key = self._stylesheet_key()
             kept = _STYLESHEET.get(key)
@@ -731,7 +760,12 @@ class Typesetter:
     def typeset(self, html: str) -> tuple[list[WrittenPart], list[Layout]]:
         """Every part written, in order, with the layout facts of each."""
         try:
-            return self._typeset(html)
+            typeset = self._typeset(html)
+            if self.keep and self._stylesheet is None:
+                # --watch, every part from the disk cache: the stylesheet and its faces are
+                # made now, not on the first change (they are kept for the next build).
+                self._weasy()
+            return typeset
         finally:
             for worker in self.workers:
                 worker.stop()

@@ -32,6 +32,9 @@ def make_fetcher(roots: list[Path], font_dirs: list[Path], charts: Path | None =
     is read through files.read_bytes: inside the roots once links are followed, a regular
     file, within the size limit.
     """
+    from . import weasy
+
+    weasy.load()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):
@@ -318,6 +321,9 @@ def render_pdf(
     (`--watch`). `variant` is a PDF standard (PDF/A-3b for archives, PDF/UA-1 for
     accessibility); WeasyPrint writes one variant per file.
     """
+    from . import weasy
+
+    weasy.load()
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
