@@ -355,6 +355,8 @@ ONE_PART_STYLESHEETS = {
     "sections run on": "article.section { break-before: auto !important; }\n",
     "escaped pseudo-class": "article.section:nth\\-child(odd) h1 { color: #a00; }\n",
     "page number in the content": '.section h1::after { content: " " counter(page); }\n',
+    "running element": ".cover-titles { position: running(titles); }\n"
+    "@page { @top-left { content: element(titles); } }\n",
 }
 
 
@@ -362,6 +364,20 @@ ONE_PART_STYLESHEETS = {
 def test_a_stylesheet_that_cutting_would_change_is_typeset_as_one_part(tmp_path, css):
     described, setter = check_equivalent(styled(ROOT / "examples" / "trade", tmp_path / "trade", css))
     assert len(setter.final_pieces) == 1
+
+
+def test_an_anchor_moved_into_the_margin_stays_a_link_target(tmp_path):
+    """A running element keeps its id: margin boxes holding document elements are made at
+    layout too (parts._MARGINS_WHEN_WRITTEN), so the layout reports the anchor."""
+    from pypdf import PdfReader
+
+    css = "h1#section-2 { position: running(title); }\n@page { @top-left { content: element(title); } }\n"
+    joined, setter = in_parts(prepare(styled(ROOT / "examples" / "trade", tmp_path / "trade", css)))
+    assert len(setter.final_pieces) == 1
+    reader = PdfReader(io.BytesIO(joined))
+    assert "section-2" in reader.named_destinations
+    page = reader.get_destination_page_number(reader.named_destinations["section-2"])
+    assert "مواكبة المقاولات" in reader.pages[page].extract_text()
 
 
 def test_errors_met_in_worker_processes_are_reported_as_in_one_process(tmp_path):
