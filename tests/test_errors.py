@@ -453,6 +453,19 @@ def test_the_renderer_fetches_nothing_outside_the_project(tmp_path, css, expecte
     build_fails(make_project(tmp_path, {"templates/style.css": css}), expected)
 
 
+def test_a_stylesheet_weasyprint_cannot_lay_out_is_a_clear_error(tmp_path):
+    """WeasyPrint parses `position: running()` on an inline element, then fails laying it out."""
+    css = ".cover-date { position: running(date); }\n@page { @top-left { content: element(date); } }\n"
+    build_fails(
+        make_project(tmp_path, {"templates/style.css": css}),
+        [
+            "WeasyPrint cannot lay this document out (TypeError: min-content width for TextBox not handled "
+            "yet): a rule of the project's stylesheet or raw HTML in a section uses what it does not "
+            "support; undo the last change to templates/ or the sections"
+        ],
+    )
+
+
 def test_a_corrupt_font_file_is_an_error(tmp_path):
     project = make_project(tmp_path, {"fonts/NotoNaskhArabic-Regular.ttf": "not a font"})
     build_fails(

@@ -223,6 +223,15 @@ def _hook_array_types() -> None:
     ffi.typeof("hb_codepoint_t[]")  # parsed here, not in the first part written
 
 
+_WEASYPRINT_FAILURES = (
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    ValueError,
+    AssertionError,
+    ZeroDivisionError,
+)
 _SIZED_ARRAY = re.compile(r"\s*(\w+)\s*\[(\d+)\]\s*")
 _RECORDING: list | None = None
 # Whether margin boxes wait for LaidOut.footers: not when the stylesheet moves elements into
@@ -615,6 +624,14 @@ class Typesetter:
                 ).render(stylesheets=stylesheets, font_config=self._fonts, **self.settings.options)
                 # The HTML first (layout_document), then a margin record per page.
                 return document, _RECORDING[1:], _RECORDING[0]
+            except _WEASYPRINT_FAILURES as error:
+                # WeasyPrint fails on some CSS it parses (`position: running()` on an inline
+                # element, say): the project's stylesheet or raw HTML, not a bug to trace.
+                raise ReportError(
+                    f"WeasyPrint cannot lay this document out ({type(error).__name__}: {error}): a "
+                    "rule of the project's stylesheet or raw HTML in a section uses what it does "
+                    "not support; undo the last change to templates/ or the sections"
+                ) from error
             finally:
                 _RECORDING = None
 
