@@ -246,3 +246,28 @@ def test_a_font_added_to_the_project_takes_its_name_over_in_the_next_build(proje
     shutil.rmtree(project / ".report-cache")
     _build(project, "--force")
     assert output.read_bytes() == watched
+
+
+def test_a_font_replaced_under_its_own_name_while_watching_is_used(project):
+    """--watch keeps laid-out parts: one laid out with a face since replaced (the same file
+    name, so the same HTML) is laid out again, as a build in a new process does."""
+    from report.build import build
+
+    (project / "fonts").mkdir()
+    shutil.copy(ROOT / "fonts" / "NotoNaskhArabic-Regular.ttf", project / "fonts" / "Mine.ttf")
+    style = project / "templates" / "style.css"
+    style.parent.mkdir(exist_ok=True)
+    style.write_text(
+        (style.read_text(encoding="utf-8") if style.exists() else "")
+        + '\n@font-face { font-family: "Mine"; src: url("font:Mine.ttf"); }\n'
+        + 'h1, h2 { font-family: "Mine", "Report Naskh"; }\n',
+        encoding="utf-8",
+    )
+    before = _faces(build(project, remember_parts=True).output)
+    shutil.copy(ROOT / "fonts" / "NotoNaskhArabic-Bold.ttf", project / "fonts" / "Mine.ttf")
+    output = build(project, remember_parts=True).output
+    watched = output.read_bytes()
+    assert _faces(output) != before
+    shutil.rmtree(project / ".report-cache")
+    _build(project, "--force")  # a new process, from nothing
+    assert output.read_bytes() == watched

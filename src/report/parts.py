@@ -577,7 +577,9 @@ class Typesetter:
     def layout_of(self, html: str, extra_css: str, pad: int) -> tuple[str, Layout]:
         """The part's layout facts, from memory or disk when its inputs are unchanged."""
         key = self._layout_key(html, extra_css, pad)
-        if key in self.remembered:
+        if key in self.remembered and self._unchanged(self.remembered[key].layout.fetched):
+            # Kept from the last build in this process (--watch), every file it read the same
+            # (a font replaced under its own name changes no HTML).
             self.used[key] = self.remembered[key]
             return key, self.remembered[key].layout
         if key in self.used:
