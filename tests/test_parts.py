@@ -380,6 +380,27 @@ def test_an_anchor_moved_into_the_margin_stays_a_link_target(tmp_path):
     assert "مواكبة المقاولات" in reader.pages[page].extract_text()
 
 
+def test_a_character_no_face_has_leaves_the_other_parts_sharing_one_subset(tmp_path):
+    """WeasyPrint embeds a face with its own CMap in a part whose text has a character no
+    font has; the parts without one still share one subset of that face."""
+    import pikepdf
+
+    project = copy_of(ROOT / "examples" / "water", tmp_path / "water")
+    section = sorted((project / "data" / "sections").glob("*.md"))[1]
+    section.write_text(section.read_text(encoding="utf-8") + "\n\nرمز: 中\n", encoding="utf-8")
+    joined, setter = in_parts(prepare(project))
+    assert len(setter.final_pieces) > 3
+    with pikepdf.open(io.BytesIO(joined)) as pdf:
+        faces = [
+            thing
+            for thing in pdf.objects
+            if isinstance(thing, pikepdf.Dictionary) and thing.get("/Type") == "/FontDescriptor"
+        ]
+        naskh = [face for face in faces if str(face.FontName).endswith("+Report-Naskh")]
+        assert len(naskh) == 2  # the shared subset, and the one of the part with 中
+    assert any("رمز" in page for page in describe(joined)["pages"])  # its text still reads
+
+
 def test_errors_met_in_worker_processes_are_reported_as_in_one_process(tmp_path):
     """The sections are laid out in worker processes on a cold build: a file they may not
     read, or pages too small for their content, is the same one-line error, exit code 2,

@@ -266,7 +266,10 @@ def _unify_fonts(base, sources: dict[str, bytes], subsets: SubsetStore) -> None:
                 group.append(font)
     for name, fonts in groups.items():
         source = sources.get(name)
-        if source is None or len(fonts) < 2 or not all(_unifiable(font) for font in fonts):
+        # A part whose text has a character no face has embeds the face with its own CMap:
+        # that one stays as it is, the others still share one subset.
+        fonts = [font for font in fonts if _unifiable(font)]
+        if source is None or len(fonts) < 2:
             continue
         canonical = fonts[0]
         descendant = canonical.DescendantFonts[0]
