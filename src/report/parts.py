@@ -537,16 +537,9 @@ class Typesetter:
 
     def _stylesheet_key(self) -> tuple:
         """What the parsed stylesheet depends on besides its files' bytes: its text, where it
-        is, and which font file each name finds (a font added to a project's fonts/ folder
-        can take a name over)."""
-        folders = []
-        for folder in getattr(self.fetcher, "font_dirs", ()):
-            try:
-                folders.append((str(folder), tuple(sorted(os.listdir(folder)))))
-            except OSError:
-                folders.append((str(folder), None))
+        is, and which file each font name finds (_fonts_found)."""
         roots = tuple(str(root) for root in getattr(self.fetcher, "roots", ()))
-        return (self.css, self.settings.base_url, roots, tuple(folders))
+        return (self.css, self.settings.base_url, roots, self._fonts_found())
 
     def _layout_key(self, html: str, extra_css: str, pad: int) -> str:
         digest = hashlib.sha256()
